@@ -1,0 +1,87 @@
+"""HTTP only: the app factory, blueprints, schemas, error mapping and auth."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, render_template
+from sqlalchemy import text
+from werkzeug.routing import IntegerConverter
+
+import workflows
+from api import db, errors
+from api.schemas import ErrorSchema
+from pathway.config import Settings
+from pathway.db import engine_for
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """Ids in URLs fit PostgreSQL's INTEGER: anything larger is simply not found (404)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; workflow definitions are validated here, so a bad folder never serves."""
+    settings = Settings.from_env()
+    app = Flask(__name__, instance_relative_config=False)
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    app.config.update(
+        DATABASE_URL=settings.database_url,
+        PATHWAY_TIMEZONE=settings.timezone,
+        PATHWAY_WORKFLOWS=settings.workflows,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="Pathway",
+        API_VERSION="1.0.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["pathway_catalogue"] = workflows.load(app.config["PATHWAY_WORKFLOWS"])
+
+    api = errors.PathwayApi(spec_kwargs={
+        "info": {"description": "Co-production pathways (Levels 1-3) for Rehabilitation & "
+                                "Recovery services: members, levels, milestones, training, "
+                                "accreditation and reports."},
+    })
+    api.ERROR_SCHEMA = ErrorSchema
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearerAuth": []}]
+    errors.register(app)
+    db.init_app(app)
+
+    from api import health, members, pathways, units
+
+    for blueprint in (health.blp, units.blp, members.blp, pathways.blp):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+    for module in _optional_blueprints():
+        api.register_blueprint(module.blp, url_prefix="/api/v1")
+
+    @app.get("/")
+    def home() -> str:
+        return render_template("home.html")
+
+    with app.app_context():
+        engine_for(app.config["DATABASE_URL"])
+    app.extensions["pathway_probe"] = text("SELECT 1")
+    return app
+
+
+def _optional_blueprints() -> list[Any]:
+    """Blueprints for the areas built alongside the core (each registers when present)."""
+    import importlib
+
+    found = []
+    for name in ("training", "awards", "milestones", "reports", "workflow_docs", "privacy"):
+        try:
+            found.append(importlib.import_module(f"api.{name}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"api.{name}":
+                raise
+    return found

@@ -1,0 +1,165 @@
+"""Members: register, list, read, rename, transfer, and their event history."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields, validate
+
+from api.auth import RECORD_ROLES, WRITERS, current_caller, roles
+from api.context import catalogue, zone
+from api.db import session
+from api.idempotent import respond_once
+from api.schemas import EventSchema, PageArgs, Slug, Text, page_of
+from pathway.events import event_view, events_query
+from pathway.members import (
+    member_view,
+    members_query,
+    pathway_of,
+    register_member,
+    transfer,
+    visible_member,
+)
+from pathway.paging import paginate
+from pathway.units import unit_by_code
+from workflows.schema import MEMBER_KINDS
+
+blp = Blueprint("members", __name__, description="People taking part: service users, carers, staff.")
+
+LEVELS = ("level_1", "level_2", "level_3")
+STATUSES = ("active", "paused", "exited")
+
+
+class PathwaySchema(Schema):
+    level = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    version = fields.Integer(required=True)
+    since = fields.AwareDateTime(required=True)
+    available_triggers = fields.List(fields.String(), required=True)
+
+
+class MemberSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    reference = Text(required=True, min_length=1, max_length=64,
+                     metadata={"example": "SU-0042",
+                               "description": "A local pseudonymous reference, unique."})
+    kind = fields.String(required=True, validate=validate.OneOf(MEMBER_KINDS))
+    unit = Slug(required=True, metadata={"example": "cefn-yr-afon"})
+    display_name = Text(load_default=None, allow_none=True, max_length=200,
+                        metadata={"description": "Optional, erasable."})
+    joined_on = fields.Date(load_default=None, metadata={"description": "Defaults to today."})
+    pathway = fields.Nested(PathwaySchema, dump_only=True)
+
+
+class MemberPatchSchema(Schema):
+    display_name = Text(allow_none=True, max_length=200)
+
+
+class MemberFilterArgs(PageArgs):
+    unit = fields.String(load_default=None)
+    kind = fields.String(load_default=None, validate=validate.OneOf([*MEMBER_KINDS, ""]))
+    level = fields.String(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf([*STATUSES, ""]))
+
+
+class TransferSchema(Schema):
+    unit = Slug(required=True)
+    reason = Text(load_default=None, allow_none=True)
+    on = fields.Date(load_default=None)
+    expected_version = fields.Integer(load_default=None, validate=validate.Range(min=0))
+
+
+class TransferResultSchema(Schema):
+    event = fields.Nested(EventSchema, required=True)
+    member = fields.Nested(MemberSchema, required=True)
+
+
+MemberPage = page_of(MemberSchema, "MemberPage")
+EventPage = page_of(EventSchema, "EventPage")
+
+
+def _member_dict(member_id: int):  # type: ignore[no-untyped-def]
+    member = visible_member(session(), current_caller(), member_id)
+    return member_view(catalogue(), member, pathway_of(session(), member))
+
+
+@blp.route("/members")
+class Members(MethodView):
+    @blp.arguments(MemberFilterArgs, location="query")
+    @blp.response(200, MemberPage)
+    @roles(*RECORD_ROLES)
+    def get(self, args):  # type: ignore[no-untyped-def]
+        """Members in your scope, filtered by unit, kind, level and status."""
+        unit_id = unit_by_code(session(), args["unit"], current_caller()).id if args["unit"] else None
+        statement = members_query(current_caller(), unit_id=unit_id, kind=args["kind"] or None,
+                                  level=args["level"] or None, status=args["status"] or None)
+        page = paginate(session(), statement, args["page"], args["page_size"], scalars=False)
+        return page.as_dict([member_view(catalogue(), m, i) for m, i in page.items])
+
+    @blp.arguments(MemberSchema)
+    @blp.response(201, MemberSchema)
+    @roles(*WRITERS)
+    def post(self, data):  # type: ignore[no-untyped-def]
+        """Register a member: their pathway starts at Level 1, active."""
+        caller = current_caller()
+        member = register_member(session(), catalogue(), caller.actor, zone=zone(),
+                                 caller=caller, **data)
+        session().commit()
+        return member_view(catalogue(), member, pathway_of(session(), member))
+
+
+@blp.route("/members/<int:member_id>")
+class MemberById(MethodView):
+    @blp.response(200, MemberSchema)
+    @roles(*RECORD_ROLES)
+    def get(self, member_id):  # type: ignore[no-untyped-def]
+        """One member with their pathway now."""
+        return _member_dict(member_id)
+
+    @blp.arguments(MemberPatchSchema)
+    @blp.response(200, MemberSchema)
+    @roles(*WRITERS)
+    def patch(self, data, member_id):  # type: ignore[no-untyped-def]
+        """Change the display name (the only editable field; moving unit is a transfer)."""
+        if not data:
+            abort(422, message="Nothing to change: send display_name.",
+                  errors={"_body": ["Send display_name."]})
+        member = visible_member(session(), current_caller(), member_id)
+        member.display_name = data["display_name"]
+        session().commit()
+        return member_view(catalogue(), member, pathway_of(session(), member))
+
+
+@blp.route("/members/<int:member_id>/transfer")
+class Transfer(MethodView):
+    @blp.arguments(TransferSchema)
+    @blp.response(201, TransferResultSchema)
+    @roles(*WRITERS)
+    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+        """Move a member to another unit; recorded as a `transfer` event on their pathway."""
+        def run():  # type: ignore[no-untyped-def]
+            caller = current_caller()
+            member = visible_member(session(), caller, member_id)
+            outcome = transfer(session(), catalogue(), member, data["unit"], caller.actor, caller,
+                               zone(), reason=data["reason"], on=data["on"],
+                               expected_version=data["expected_version"])
+            return TransferResultSchema().dump({
+                "event": event_view(outcome.event, session()),
+                "member": member_view(catalogue(), member, outcome.instance)})
+
+        return respond_once(run)
+
+
+@blp.route("/members/<int:member_id>/events")
+class MemberEvents(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, EventPage)
+    @roles(*RECORD_ROLES)
+    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+        """Everything that happened to this member, oldest first."""
+        member = visible_member(session(), current_caller(), member_id)
+        page = paginate(session(), events_query(member.id), args["page"], args["page_size"],
+                        scalars=False)
+        return page.as_dict([event_view(e, session(), unit_code=code) for e, code in page.items])
+
+

@@ -1,0 +1,93 @@
+"""A member's pathway through Levels 1-3: where they are, what is next, and moving on."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.auth import RECORD_ROLES, WRITERS, current_caller, roles
+from api.context import catalogue, zone
+from api.db import session
+from api.idempotent import HEADER, respond_once
+from api.members import PathwaySchema
+from api.schemas import EventSchema, Text, VerdictSchema
+from pathway.engine import PATHWAY, Firing, fire
+from pathway.events import event_view
+from pathway.members import pathway_of, visible_member
+from pathway.progress import next_step, pathway_summary
+
+blp = Blueprint("pathway", __name__, description="Levels 1-3: advance, step back, pause, resume, "
+                                                  "exit and rejoin.")
+
+TRIGGERS = ("advance", "step_back", "pause", "resume", "exit", "rejoin")
+
+
+class NextSchema(Schema):
+    trigger = fields.String(required=True)
+    to_level = fields.String(required=True, allow_none=True)
+    possible_now = fields.Boolean(required=True)
+    summary = fields.String(required=True)
+    guards = fields.List(fields.Nested(VerdictSchema), required=True)
+
+
+class PathwayDetailSchema(PathwaySchema):
+    next = fields.Nested(NextSchema, required=True)
+
+
+class TransitionRequestSchema(Schema):
+    trigger = fields.String(required=True, validate=validate.OneOf(TRIGGERS))
+    reason = Text(load_default=None, allow_none=True)
+    override = fields.Boolean(load_default=False)
+    expected_version = fields.Integer(load_default=None, allow_none=True,
+                                      validate=validate.Range(min=0, max=2**31 - 1))
+    exit_reason = Text(load_default=None, allow_none=True, max_length=64)
+    feedback = Text(load_default=None, allow_none=True,
+                    metadata={"description": "What a leaver would like the service to learn."})
+    on = fields.Date(load_default=None, allow_none=True,
+                     metadata={"description": "Effective date: not in the future, not before "
+                                              "the member's latest pathway event."})
+
+
+class TransitionResultSchema(Schema):
+    event = fields.Nested(EventSchema, required=True)
+    pathway = fields.Nested(PathwaySchema, required=True)
+
+
+@blp.route("/members/<int:member_id>/pathway")
+class Pathway(MethodView):
+    @blp.response(200, PathwayDetailSchema)
+    @roles(*RECORD_ROLES)
+    def get(self, member_id):  # type: ignore[no-untyped-def]
+        """Where the member is, and what advancing needs (each criterion met or not)."""
+        member = visible_member(session(), current_caller(), member_id)
+        instance = pathway_of(session(), member)
+        return {**pathway_summary(catalogue(), member, instance),
+                "next": next_step(session(), catalogue(), member, instance, zone())}
+
+
+@blp.route("/members/<int:member_id>/pathway/transitions")
+class PathwayTransitions(MethodView):
+    @blp.arguments(TransitionRequestSchema)
+    @blp.response(201, TransitionResultSchema)
+    @blp.doc(parameters=[{"in": "header", "name": HEADER, "required": False,
+                          "schema": {"type": "string", "maxLength": 200},
+                          "description": "Retry safely: a repeat with the same key and body "
+                                         "returns the first answer and writes nothing."}])
+    @roles(*WRITERS)
+    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+        """Fire a trigger on the member's pathway; refused with the unmet criteria when not ready."""
+        def run():  # type: ignore[no-untyped-def]
+            caller = current_caller()
+            member = visible_member(session(), caller, member_id)
+            outcome = fire(session(), catalogue(), member, PATHWAY,
+                           Firing(trigger=data["trigger"], reason=data["reason"],
+                                  override=data["override"],
+                                  expected_version=data["expected_version"], on=data["on"],
+                                  exit_reason=data["exit_reason"], note=data["feedback"]),
+                           caller.actor, zone())
+            return TransitionResultSchema().dump({
+                "event": event_view(outcome.event, session()),
+                "pathway": pathway_summary(catalogue(), member, outcome.instance)})
+
+        return respond_once(run)

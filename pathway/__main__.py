@@ -1,0 +1,3 @@
+from pathway.cli import main
+
+main()

@@ -1,0 +1,243 @@
+"""The one write path: every state change of every machine goes through ``fire``.
+
+load the instance -> check the trigger with the machine -> evaluate guards -> compare-and-swap
+the instance row on its version -> insert the event. The caller's unit of work commits the
+row and its event together, or neither.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from pathway import clock
+from pathway.errors import (
+    GuardsUnmet,
+    InvalidInput,
+    InvalidTrigger,
+    NotFound,
+    VersionConflict,
+)
+from pathway.facts import facts_for
+from pathway.models import Event, Instance, Member
+from workflows.guards import Verdict, evaluate_all
+from workflows.machine import TriggerNotAllowed, compile_definition, split_state
+from workflows.schema import Catalogue, Definition, Guard
+
+PATHWAY = "pathway"
+# Recorded on the pathway's history without changing its state.
+RECORD_TRIGGERS = ("transfer", "erase")
+LEVEL_TRIGGERS = ("register", "advance", "step_back", "rejoin")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: kept on every event."""
+
+    name: str
+    role: str
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Firing:
+    """What the caller asks for: a trigger and what comes with it."""
+
+    trigger: str
+    reason: str | None = None
+    override: bool = False
+    expected_version: int | None = None
+    on: date | None = None
+    exit_reason: str | None = None
+    note: str | None = None
+    idempotency_key: str | None = None
+    unit_id: int | None = None  # for transfer
+
+
+@dataclass
+class Outcome:
+    event: Event
+    instance: Instance
+    waived: list[Verdict] = field(default_factory=list)
+
+
+def definition_for(catalogue: Catalogue, kind: str, machine: str) -> Definition:
+    """The definition that drives ``machine`` (``pathway``, ``training:x``, ...) for a kind."""
+    if machine == PATHWAY:
+        return catalogue.pathway_for(kind)
+    prefix, _, code = machine.partition(":")
+    known = {"training": catalogue.modules, "award": catalogue.awards}
+    if prefix == "milestone":
+        if code not in catalogue.all_milestone_codes():
+            raise NotFound(f"There is no milestone {code!r}.")
+    elif prefix in known:
+        if code not in known[prefix]:
+            raise NotFound(f"There is no {'training module' if prefix == 'training' else prefix}"
+                           f" {code!r}.")
+    else:
+        raise NotFound(f"There is no machine {machine!r}.")
+    return catalogue.lifecycle(prefix)
+
+
+def guards_for(catalogue: Catalogue, machine: str, transition_guards: tuple[Guard, ...],
+               trigger: str) -> tuple[Guard, ...]:
+    """An award's criteria guard its ``award`` trigger; other guards come from the machine."""
+    if machine.startswith("award:") and trigger == "award":
+        return catalogue.awards[machine.partition(":")[2]].criteria
+    return transition_guards
+
+
+def load_instance(session: Session, member_id: int, machine: str) -> Instance | None:
+    return session.scalars(select(Instance).where(Instance.member_id == member_id,
+                                                  Instance.machine == machine)).one_or_none()
+
+
+def effective_moment(session: Session, instance: Instance | None, on: date | None,
+                     member: Member, zone: ZoneInfo) -> datetime:
+    """When the event counts as having happened; ``on`` backdates it."""
+    today = clock.today(zone)
+    if on is None or on == today:
+        return clock.now()
+    if on > today:
+        raise InvalidInput("on", f"The date {on.isoformat()} is in the future.")
+    if on < member.joined_on:
+        raise InvalidInput("on", f"The date {on.isoformat()} is before the member joined "
+                                 f"({member.joined_on.isoformat()}).")
+    moment = clock.start_of(on)
+    latest = latest_effective(session, member.id, instance)
+    if latest is not None and moment < clock.start_of(clock.local_date(latest, zone)):
+        raise InvalidInput("on", f"The date {on.isoformat()} is before this record's latest "
+                                 f"event ({clock.local_date(latest, zone).isoformat()}).")
+    return max(moment, clock.as_utc(latest)) if latest is not None else moment
+
+
+def latest_effective(session: Session, member_id: int, instance: Instance | None) -> datetime | None:
+    """The latest effective moment among the member's pathway events and this instance's."""
+    machines = {PATHWAY} | ({instance.machine} if instance else set())
+    return session.scalar(select(func.max(Event.effective_at))
+                          .where(Event.member_id == member_id, Event.machine.in_(machines)))
+
+
+def fire(session: Session, catalogue: Catalogue, member: Member, machine: str, firing: Firing,
+         actor: Actor, zone: ZoneInfo) -> Outcome:
+    """Fire one trigger on one of a member's machines and record the event (not committed)."""
+    definition = definition_for(catalogue, member.kind, machine)
+    workflow = compile_definition(definition)
+    instance = load_instance(session, member.id, machine)
+    state = instance.state if instance else definition.initial
+    version = instance.version if instance else 0
+    if firing.expected_version is not None and firing.expected_version != version:
+        raise VersionConflict(
+            f"This record has changed since you read it (version {version}, "
+            f"you expected {firing.expected_version}); reload and try again.")
+
+    if firing.trigger in RECORD_TRIGGERS and machine == PATHWAY:
+        dest, guards = state, ()
+    else:
+        try:
+            transition = workflow.transition(firing.trigger, state)
+            dest = workflow.fire(firing.trigger, state)
+        except TriggerNotAllowed as exc:
+            allowed = ", ".join(exc.allowed) or "none"
+            raise InvalidTrigger(
+                f"'{firing.trigger}' is not possible now: the current state is "
+                f"'{state}', where the allowed triggers are: {allowed}.",
+                state=state, allowed=exc.allowed) from exc
+        guards = guards_for(catalogue, machine, transition.guards, firing.trigger)
+
+    waived: list[Verdict] = []
+    if guards:
+        facts = facts_for(session, catalogue, member, zone, exit_reason=firing.exit_reason)
+        verdicts = evaluate_all(guards, facts, catalogue, definition.exit_reasons)
+        unmet = [v for v in verdicts if not v.met]
+        required = [v for v in unmet if v.enforcement == "required"]
+        may_waive = firing.override and bool((firing.reason or "").strip())
+        if required or (unmet and not may_waive):
+            raise GuardsUnmet(_unmet_message(unmet, required, firing),
+                              unmet=[v.as_dict(with_met=False) for v in unmet])
+        waived = unmet
+
+    at = clock.now()
+    effective_at = effective_moment(session, instance, firing.on, member, zone)
+    unit_id = firing.unit_id if firing.trigger == "transfer" and firing.unit_id else member.unit_id
+    level, status = split_state(dest) if machine == PATHWAY else (None, None)
+    if instance is None:
+        instance = Instance(member_id=member.id, machine=machine, workflow=definition.name,
+                            state=dest, level=level, status=status, version=1,
+                            entered_at=effective_at, definition_version=definition.version)
+        session.add(instance)
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            raise VersionConflict("Someone else changed this record at the same moment; "
+                                  "reload and try again.") from exc
+    else:
+        changed = session.execute(
+            update(Instance)
+            .where(Instance.id == instance.id, Instance.version == version)
+            .values(state=dest, level=level, status=status, version=version + 1,
+                    entered_at=effective_at if dest != state else instance.entered_at,
+                    definition_version=definition.version)
+            .execution_options(synchronize_session=False))
+        if changed.rowcount != 1:
+            raise VersionConflict("Someone else changed this record at the same moment; "
+                                  "reload and try again.")
+        session.refresh(instance)
+
+    if firing.trigger == "transfer" and firing.unit_id:
+        member.unit_id = firing.unit_id
+    event = Event(
+        instance_id=instance.id, member_id=member.id, seq=instance.version, machine=machine,
+        trigger=firing.trigger, from_state=state,
+        to_state=dest, unit_id=unit_id, actor=actor.name, user_id=actor.user_id, at=at,
+        effective_at=effective_at, reason=firing.reason, note=firing.note,
+        exit_reason=firing.exit_reason if firing.trigger == "exit" else None,
+        override=bool(waived), unmet=[v.as_dict(with_met=False) for v in waived] or None,
+        definition_version=definition.version, idempotency_key=firing.idempotency_key)
+    session.add(event)
+    session.flush()
+    return Outcome(event=event, instance=instance, waived=waived)
+
+
+def _unmet_message(unmet: list[Verdict], required: list[Verdict], firing: Firing) -> str:
+    listed = "; ".join(v.description for v in unmet)
+    if required:
+        return (f"Not yet: {len(unmet)} criteria unmet ({listed}). Required criteria cannot "
+                f"be overridden.")
+    if firing.override:
+        return (f"Not yet: {len(unmet)} advisory criteria unmet ({listed}). An override needs "
+                f"a reason.")
+    return (f"Not yet: {len(unmet)} advisory criteria unmet ({listed}). A coordinator may "
+            f"override advisory criteria with a reason.")
+
+
+def register(session: Session, catalogue: Catalogue, member: Member, actor: Actor,
+             state: str | None = None) -> Event:
+    """Start a new member's pathway: one instance and its ``register`` event."""
+    definition = catalogue.pathway_for(member.kind)
+    state = state or definition.initial
+    level, status = split_state(state)
+    since = clock.start_of(member.joined_on)
+    instance = Instance(member_id=member.id, machine=PATHWAY, workflow=definition.name,
+                        state=state, level=level, status=status, version=1, entered_at=since,
+                        definition_version=definition.version)
+    session.add(instance)
+    session.flush()
+    event = Event(instance_id=instance.id, member_id=member.id, seq=1, machine=PATHWAY,
+                  trigger="register", from_state=None, to_state=state, unit_id=member.unit_id,
+                  actor=actor.name, user_id=actor.user_id, at=clock.now(), effective_at=since,
+                  override=False, definition_version=definition.version)
+    session.add(event)
+    return event
+
+
+def member_or_404(session: Session, member_id: int) -> Member:
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound(f"There is no member with id {member_id}.")
+    return member

@@ -1,0 +1,35 @@
+"""Units: wards, step-down houses, community and prison in-reach teams."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pathway import clock
+from pathway.access import Caller
+from pathway.errors import Duplicate, NotFound
+from pathway.models import Unit
+
+UNIT_KINDS = ("low_secure", "locked_rehab", "open_rehab", "step_down", "community",
+              "prison_inreach", "other")
+
+
+def unit_by_code(session: Session, code: str, caller: Caller | None = None) -> Unit:
+    unit = session.scalars(select(Unit).where(Unit.code == code)).one_or_none()
+    if unit is None or (caller is not None and not caller.sees_unit(unit.id)):
+        raise NotFound(f"There is no unit {code!r}.")
+    return unit
+
+
+def create_unit(session: Session, code: str, name: str, kind: str,
+                locality: str | None = None) -> Unit:
+    if session.scalars(select(Unit.id).where(Unit.code == code)).first() is not None:
+        raise Duplicate(f"A unit with code {code!r} already exists.")
+    unit = Unit(code=code, name=name, kind=kind, locality=locality, created_at=clock.now())
+    session.add(unit)
+    session.flush()
+    return unit
+
+
+def units_query(caller: Caller):  # type: ignore[no-untyped-def]
+    return select(Unit).where(caller.unit_clause(Unit.id)).order_by(Unit.code)

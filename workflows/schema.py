@@ -1,0 +1,481 @@
+"""The shape of workflow definitions, and their validation with located errors.
+
+A folder of YAML files defines everything a health board may adapt: the pathway for each
+member kind (levels, milestones, guarded transitions), the small lifecycles of training
+modules, milestones and awards, and the programme (modules and awards). Loading checks the
+whole folder and reports every fault as ``file: path: fault`` so a board can fix its files
+without reading Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MEMBER_KINDS = ("service_user", "carer", "staff")
+ENFORCEMENTS = ("required", "advisory")
+PATHWAY_STATUSES = ("active", "paused", "exited")
+STATUS_TRIGGERS = ("pause", "resume", "exit", "rejoin")
+LIFECYCLES = ("training", "milestone", "award")
+
+
+class DefinitionError(Exception):
+    """One or more faults in the workflow definitions, each located in its file."""
+
+    def __init__(self, faults: list[str]) -> None:
+        self.faults = faults
+        super().__init__("invalid workflow definitions:\n  " + "\n  ".join(faults))
+
+
+@dataclass(frozen=True)
+class Guard:
+    """One criterion a transition or award checks, e.g. a milestone or a training module."""
+
+    kind: str  # milestone | training | milestones_at_level | min_days_at_level | level | exit_reason
+    target: str | None
+    at_least: int | None
+    enforcement: str
+    description: str | None = None
+
+    @property
+    def criterion(self) -> str:
+        """The stable slug clients see, e.g. ``milestone:buddy_assigned``."""
+        if self.kind in ("exit_reason", "min_days_at_level"):
+            return self.kind
+        return f"{self.kind}:{self.target}"
+
+
+@dataclass(frozen=True)
+class Transition:
+    trigger: str
+    source: str
+    dest: str
+    guards: tuple[Guard, ...] = ()
+
+
+@dataclass(frozen=True)
+class Level:
+    code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Milestone:
+    code: str
+    level: str
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One state machine: a pathway for a member kind, or a small lifecycle."""
+
+    name: str
+    machine: str  # pathway | training | milestone | award
+    applies_to: tuple[str, ...]
+    version: int
+    title: str
+    states: tuple[str, ...]
+    initial: str
+    transitions: tuple[Transition, ...]
+    source_file: str
+    levels: tuple[Level, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
+    exit_reasons: tuple[str, ...] = ()
+    rejoin_to: str | None = None
+
+    def transitions_for(self, trigger: str, source: str) -> Transition | None:
+        for transition in self.transitions:
+            if transition.trigger == trigger and transition.source == source:
+                return transition
+        return None
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.trigger for t in self.transitions))
+
+    def level_title(self, level: str) -> str:
+        return next((lv.title for lv in self.levels if lv.code == level), level)
+
+    def level_index(self, level: str) -> int:
+        return next((i for i, lv in enumerate(self.levels) if lv.code == level), -1)
+
+
+@dataclass(frozen=True)
+class Module:
+    code: str
+    title: str
+    level: str
+    valid_for_days: int | None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Award:
+    code: str
+    title: str
+    kind: str
+    level: str
+    criteria: tuple[Guard, ...]
+    description: str = ""
+
+
+@dataclass
+class Catalogue:
+    """Everything loaded from one folder of definitions."""
+
+    folder: str
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    modules: dict[str, Module] = field(default_factory=dict)
+    awards: dict[str, Award] = field(default_factory=dict)
+
+    def pathway_for(self, kind: str) -> Definition:
+        for definition in self.definitions.values():
+            if definition.machine == "pathway" and kind in definition.applies_to:
+                return definition
+        raise KeyError(kind)
+
+    def lifecycle(self, machine: str) -> Definition:
+        for definition in self.definitions.values():
+            if definition.machine == machine:
+                return definition
+        raise KeyError(machine)
+
+    def milestones_for(self, kind: str) -> tuple[Milestone, ...]:
+        return self.pathway_for(kind).milestones
+
+    def milestone_kinds(self, code: str) -> list[str]:
+        """The member kinds whose catalogue holds this milestone code."""
+        return [k for k in MEMBER_KINDS if any(m.code == code for m in self.milestones_for(k))]
+
+    def all_milestone_codes(self) -> list[str]:
+        codes: dict[str, None] = {}
+        for kind in MEMBER_KINDS:
+            for milestone in self.milestones_for(kind):
+                codes[milestone.code] = None
+        return list(codes)
+
+
+class _Reader:
+    """Walks one file's YAML, collecting located faults instead of stopping at the first."""
+
+    def __init__(self, file: str, faults: list[str]) -> None:
+        self.file = file
+        self.faults = faults
+
+    def fault(self, path: str, message: str) -> None:
+        self.faults.append(f"{self.file}: {path}: {message}")
+
+    def mapping(self, value: Any, path: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.fault(path, f"expected a mapping, found {type(value).__name__}")
+            return {}
+        return value
+
+    def sequence(self, value: Any, path: str) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fault(path, f"expected a list, found {type(value).__name__}")
+            return []
+        return value
+
+    def text(self, data: dict[str, Any], key: str, path: str, *, required: bool = True) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fault(f"{path}.{key}" if path else key, "is required")
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self.fault(f"{path}.{key}" if path else key, "must be non-empty text")
+            return ""
+        return value
+
+    def whole(self, data: dict[str, Any], key: str, path: str, *, minimum: int = 0) -> int | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.fault(f"{path}.{key}", f"must be a whole number of at least {minimum}")
+            return None
+        return value
+
+    def unknown_keys(self, data: dict[str, Any], allowed: set[str], path: str) -> None:
+        for key in data:
+            if key not in allowed:
+                where = f"{path}.{key}" if path else str(key)
+                self.fault(where, f"unknown key (expected one of: {', '.join(sorted(allowed))})")
+
+
+GUARD_KINDS = ("milestone", "training", "milestones_at_level", "min_days_at_level", "level",
+               "exit_reason")
+
+
+def _read_guard(reader: _Reader, raw: Any, path: str) -> Guard | None:
+    data = reader.mapping(raw, path)
+    if not data:
+        return None
+    kinds = [k for k in GUARD_KINDS if k in data]
+    if len(kinds) != 1:
+        reader.fault(path, f"a guard names exactly one of: {', '.join(GUARD_KINDS)}")
+        return None
+    kind = kinds[0]
+    reader.unknown_keys(data, {kind, "enforcement", "at_least", "description"}, path)
+    enforcement = data.get("enforcement")
+    if enforcement not in ENFORCEMENTS:
+        reader.fault(f"{path}.enforcement", "must be 'required' or 'advisory'")
+        enforcement = "required"
+    target = data[kind]
+    if kind == "exit_reason":
+        target = None
+    elif kind == "min_days_at_level":
+        if isinstance(target, bool) or not isinstance(target, int) or target < 1:
+            reader.fault(f"{path}.{kind}", "must be a whole number of days, at least 1")
+            return None
+        return Guard(kind, None, target, enforcement, data.get("description"))
+    elif not isinstance(target, str) or not target:
+        reader.fault(f"{path}.{kind}", "must name a code")
+        return None
+    at_least = reader.whole(data, "at_least", path, minimum=1)
+    if kind == "milestones_at_level" and at_least is None:
+        reader.fault(f"{path}.at_least", "is required for milestones_at_level")
+    return Guard(kind, target, at_least, enforcement, data.get("description"))
+
+
+def _read_definition(reader: _Reader, data: dict[str, Any]) -> Definition | None:
+    machine = data.get("machine")
+    allowed = {"name", "machine", "applies_to", "version", "title", "description", "states",
+               "initial", "transitions", "levels", "milestones", "exit_reasons", "rejoin_to"}
+    reader.unknown_keys(data, allowed, "")
+    name = reader.text(data, "name", "")
+    title = reader.text(data, "title", "")
+    version = reader.whole(data, "version", "", minimum=1)
+    if version is None:
+        reader.fault("version", "is required: a whole number of at least 1")
+        version = 1
+    if machine not in ("pathway", *LIFECYCLES):
+        reader.fault("machine", "must be one of: pathway, training, milestone, award")
+        return None
+    applies_raw = data.get("applies_to", "all")
+    applies = list(MEMBER_KINDS) if applies_raw == "all" else applies_raw
+    if isinstance(applies, str):
+        applies = [applies]
+    applies_to: list[str] = []
+    for i, kind in enumerate(reader.sequence(applies, "applies_to")):
+        if kind not in MEMBER_KINDS:
+            reader.fault(f"applies_to[{i}]", f"unknown member kind {kind!r}")
+        else:
+            applies_to.append(kind)
+
+    levels: list[Level] = []
+    milestones: list[Milestone] = []
+    exit_reasons: list[str] = []
+    if machine == "pathway":
+        for i, raw in enumerate(reader.sequence(data.get("levels"), "levels")):
+            level = reader.mapping(raw, f"levels[{i}]")
+            reader.unknown_keys(level, {"code", "title"}, f"levels[{i}]")
+            levels.append(Level(reader.text(level, "code", f"levels[{i}]"),
+                                reader.text(level, "title", f"levels[{i}]")))
+        if not levels:
+            reader.fault("levels", "a pathway needs at least one level")
+        states = [lv.code for lv in levels]
+        for i, raw in enumerate(reader.sequence(data.get("milestones"), "milestones")):
+            where = f"milestones[{i}]"
+            item = reader.mapping(raw, where)
+            reader.unknown_keys(item, {"code", "level", "title", "description"}, where)
+            milestone = Milestone(reader.text(item, "code", where), reader.text(item, "level", where),
+                                  reader.text(item, "title", where),
+                                  reader.text(item, "description", where, required=False))
+            if milestone.level and milestone.level not in states:
+                reader.fault(f"{where}.level", f"unknown level {milestone.level!r}")
+            if any(m.code == milestone.code for m in milestones):
+                reader.fault(f"{where}.code", f"duplicate milestone code {milestone.code!r}")
+            milestones.append(milestone)
+        for i, reason in enumerate(reader.sequence(data.get("exit_reasons"), "exit_reasons")):
+            if not isinstance(reason, str) or not reason:
+                reader.fault(f"exit_reasons[{i}]", "must be a code")
+            else:
+                exit_reasons.append(reason)
+        if not exit_reasons:
+            reader.fault("exit_reasons", "a pathway needs at least one exit reason")
+    else:
+        states = [s for s in reader.sequence(data.get("states"), "states") if isinstance(s, str)]
+        if not states:
+            reader.fault("states", "a lifecycle needs at least one state")
+
+    initial = reader.text(data, "initial", "")
+    if initial and initial not in states:
+        reader.fault("initial", f"unknown state {initial!r} (states: {', '.join(states)})")
+    rejoin_to = data.get("rejoin_to", states[0] if states else None)
+    if machine == "pathway" and rejoin_to not in ("held", *states):
+        reader.fault("rejoin_to", f"must be a level or 'held', found {rejoin_to!r}")
+
+    transitions: list[Transition] = []
+    for i, raw in enumerate(reader.sequence(data.get("transitions"), "transitions")):
+        where = f"transitions[{i}]"
+        item = reader.mapping(raw, where)
+        reader.unknown_keys(item, {"trigger", "source", "dest", "guards"}, where)
+        trigger = reader.text(item, "trigger", where)
+        dest = reader.text(item, "dest", where)
+        sources = item.get("source")
+        sources = sources if isinstance(sources, list) else [sources]
+        guards = tuple(g for j, raw_guard in enumerate(reader.sequence(item.get("guards"),
+                                                                       f"{where}.guards"))
+                       if (g := _read_guard(reader, raw_guard, f"{where}.guards[{j}]")))
+        if machine == "pathway" and trigger in STATUS_TRIGGERS:
+            reader.fault(f"{where}.trigger",
+                         f"{trigger!r} is built in for every level; do not list it")
+        for source in sources:
+            if source not in states:
+                reader.fault(f"{where}.source", f"unknown state {source!r}")
+                continue
+            if dest and dest not in states:
+                reader.fault(f"{where}.dest", f"unknown state {dest!r}")
+                continue
+            if any(t.trigger == trigger and t.source == source for t in transitions):
+                reader.fault(where, f"two transitions for trigger {trigger!r} from state {source!r}")
+                continue
+            transitions.append(Transition(trigger, source, dest, guards))
+    _check_reachable(reader, states, initial, transitions, machine)
+    return Definition(name=name, machine=machine, applies_to=tuple(applies_to), version=version,
+                      title=title, states=tuple(states), initial=initial,
+                      transitions=tuple(transitions), source_file=reader.file,
+                      levels=tuple(levels), milestones=tuple(milestones),
+                      exit_reasons=tuple(exit_reasons),
+                      rejoin_to=rejoin_to if machine == "pathway" else None)
+
+
+def _check_reachable(reader: _Reader, states: list[str], initial: str,
+                     transitions: list[Transition], machine: str) -> None:
+    if not initial or initial not in states:
+        return
+    reached = {initial}
+    frontier = [initial]
+    while frontier:
+        state = frontier.pop()
+        for t in transitions:
+            if t.source == state and t.dest not in reached:
+                reached.add(t.dest)
+                frontier.append(t.dest)
+    for state in states:
+        if state not in reached:
+            reader.fault("states" if machine != "pathway" else "levels",
+                         f"state {state!r} cannot be reached from {initial!r}")
+
+
+def _read_programme(reader: _Reader, data: dict[str, Any], catalogue: Catalogue) -> None:
+    reader.unknown_keys(data, {"programme", "modules", "awards", "title", "description"}, "")
+    for i, raw in enumerate(reader.sequence(data.get("modules"), "modules")):
+        where = f"modules[{i}]"
+        item = reader.mapping(raw, where)
+        reader.unknown_keys(item, {"code", "title", "level", "valid_for_days", "description"}, where)
+        module = Module(reader.text(item, "code", where), reader.text(item, "title", where),
+                        reader.text(item, "level", where),
+                        reader.whole(item, "valid_for_days", where, minimum=1),
+                        reader.text(item, "description", where, required=False))
+        if module.code in catalogue.modules:
+            reader.fault(f"{where}.code", f"duplicate module code {module.code!r}")
+        catalogue.modules[module.code] = module
+    for i, raw in enumerate(reader.sequence(data.get("awards"), "awards")):
+        where = f"awards[{i}]"
+        item = reader.mapping(raw, where)
+        reader.unknown_keys(item, {"code", "title", "kind", "level", "criteria", "description"},
+                            where)
+        kind = reader.text(item, "kind", where)
+        if kind and kind not in MEMBER_KINDS:
+            reader.fault(f"{where}.kind", f"unknown member kind {kind!r}")
+        criteria = tuple(g for j, raw_guard in enumerate(reader.sequence(item.get("criteria"),
+                                                                         f"{where}.criteria"))
+                         if (g := _read_guard(reader, raw_guard, f"{where}.criteria[{j}]")))
+        if not criteria:
+            reader.fault(f"{where}.criteria", "an award needs at least one criterion")
+        award = Award(reader.text(item, "code", where), reader.text(item, "title", where), kind,
+                      reader.text(item, "level", where), criteria,
+                      reader.text(item, "description", where, required=False))
+        if award.code in catalogue.awards:
+            reader.fault(f"{where}.code", f"duplicate award code {award.code!r}")
+        catalogue.awards[award.code] = award
+
+
+def _check_references(catalogue: Catalogue, faults: list[str]) -> None:
+    """Guards and criteria may only name milestones, modules and levels that exist."""
+
+    def check(guards: tuple[Guard, ...], kinds: tuple[str, ...], where: str) -> None:
+        for j, guard in enumerate(guards):
+            spot = f"{where}[{j}].{guard.kind}"
+            pathways = [catalogue.pathway_for(k) for k in kinds
+                        if any(d.machine == "pathway" and k in d.applies_to
+                               for d in catalogue.definitions.values())]
+            if guard.kind == "training" and guard.target not in catalogue.modules:
+                faults.append(f"{spot}: unknown training module {guard.target!r}")
+            if guard.kind == "milestone":
+                for p in pathways:
+                    if not any(m.code == guard.target for m in p.milestones):
+                        faults.append(f"{spot}: unknown milestone {guard.target!r} "
+                                      f"for {', '.join(kinds)}")
+                        break
+            if guard.kind in ("level", "milestones_at_level"):
+                for p in pathways:
+                    if guard.target not in p.states:
+                        faults.append(f"{spot}: unknown level {guard.target!r}")
+                        break
+
+    for definition in catalogue.definitions.values():
+        for i, t in enumerate(definition.transitions):
+            check(t.guards, definition.applies_to,
+                  f"{definition.source_file}: transitions[{i}].guards")
+    for i, award in enumerate(catalogue.awards.values()):
+        check(award.criteria, (award.kind,) if award.kind else (), f"programme: awards[{i}].criteria")
+    for kind in MEMBER_KINDS:
+        count = sum(1 for d in catalogue.definitions.values()
+                    if d.machine == "pathway" and kind in d.applies_to)
+        if count != 1:
+            faults.append(f"{catalogue.folder}: pathway for {kind!r}: "
+                          f"exactly one pathway definition must apply, found {count}")
+    for machine in LIFECYCLES:
+        count = sum(1 for d in catalogue.definitions.values() if d.machine == machine)
+        if count != 1:
+            faults.append(f"{catalogue.folder}: {machine} lifecycle: "
+                          f"exactly one definition needed, found {count}")
+
+
+def load_folder(folder: str | Path) -> Catalogue:
+    """Load and validate every ``*.yaml`` file in ``folder``; raise DefinitionError on faults."""
+    path = Path(folder)
+    faults: list[str] = []
+    catalogue = Catalogue(folder=str(path))
+    if not path.is_dir():
+        raise DefinitionError([f"{path}: not a folder of workflow definitions"])
+    files = sorted(path.glob("*.yaml"))
+    if not files:
+        raise DefinitionError([f"{path}: no *.yaml workflow definitions found"])
+    for file in files:
+        reader = _Reader(file.name, faults)
+        try:
+            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}" if mark else "?"
+            reader.fault(where, f"not valid YAML ({getattr(exc, 'problem', exc)})")
+            continue
+        data = reader.mapping(data, "(top)")
+        if not data:
+            continue
+        if "programme" in data or "modules" in data:
+            _read_programme(reader, data, catalogue)
+            continue
+        definition = _read_definition(reader, data)
+        if definition is None or not definition.name:
+            continue
+        if definition.name in catalogue.definitions:
+            reader.fault("name", f"duplicate definition name {definition.name!r}")
+        catalogue.definitions[definition.name] = definition
+    if not faults:
+        _check_references(catalogue, faults)
+    if faults:
+        raise DefinitionError(faults)
+    return catalogue
