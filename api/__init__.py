@@ -78,7 +78,7 @@ def _optional_blueprints() -> list[Any]:
     import importlib
 
     found = []
-    for name in ("training", "awards", "milestones", "reports", "workflow_docs", "privacy"):
+    for name in ("training", "awards", "milestones", "reports", "workflows", "privacy"):
         try:
             found.append(importlib.import_module(f"api.{name}"))
         except ModuleNotFoundError as exc:

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
+from api.access import member_in_scope
 from api.auth import RECORD_ROLES, WRITERS, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
@@ -18,7 +19,6 @@ from pathway.members import (
     pathway_of,
     register_member,
     transfer,
-    visible_member,
 )
 from pathway.paging import paginate
 from pathway.units import unit_by_code
@@ -79,7 +79,7 @@ EventPage = page_of(EventSchema, "EventPage")
 
 
 def _member_dict(member_id: int):  # type: ignore[no-untyped-def]
-    member = visible_member(session(), current_caller(), member_id)
+    member = member_in_scope(member_id)
     return member_view(catalogue(), member, pathway_of(session(), member))
 
 
@@ -124,7 +124,7 @@ class MemberById(MethodView):
         if not data:
             abort(422, message="Nothing to change: send display_name.",
                   errors={"_body": ["Send display_name."]})
-        member = visible_member(session(), current_caller(), member_id)
+        member = member_in_scope(member_id)
         member.display_name = data["display_name"]
         session().commit()
         return member_view(catalogue(), member, pathway_of(session(), member))
@@ -139,7 +139,7 @@ class Transfer(MethodView):
         """Move a member to another unit; recorded as a `transfer` event on their pathway."""
         def run():  # type: ignore[no-untyped-def]
             caller = current_caller()
-            member = visible_member(session(), caller, member_id)
+            member = member_in_scope(member_id)
             outcome = transfer(session(), catalogue(), member, data["unit"], caller.actor, caller,
                                zone(), reason=data["reason"], on=data["on"],
                                expected_version=data["expected_version"])
@@ -157,7 +157,7 @@ class MemberEvents(MethodView):
     @roles(*RECORD_ROLES)
     def get(self, args, member_id):  # type: ignore[no-untyped-def]
         """Everything that happened to this member, oldest first."""
-        member = visible_member(session(), current_caller(), member_id)
+        member = member_in_scope(member_id)
         page = paginate(session(), events_query(member.id), args["page"], args["page_size"],
                         scalars=False)
         return page.as_dict([event_view(e, session(), unit_code=code) for e, code in page.items])

@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api.access import member_in_scope
 from api.auth import RECORD_ROLES, WRITERS, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
@@ -14,7 +15,7 @@ from api.members import PathwaySchema
 from api.schemas import EventSchema, Text, VerdictSchema
 from pathway.engine import PATHWAY, Firing, fire
 from pathway.events import event_view
-from pathway.members import pathway_of, visible_member
+from pathway.members import pathway_of
 from pathway.progress import next_step, pathway_summary
 
 blp = Blueprint("pathway", __name__, description="Levels 1-3: advance, step back, pause, resume, "
@@ -60,7 +61,7 @@ class Pathway(MethodView):
     @roles(*RECORD_ROLES)
     def get(self, member_id):  # type: ignore[no-untyped-def]
         """Where the member is, and what advancing needs (each criterion met or not)."""
-        member = visible_member(session(), current_caller(), member_id)
+        member = member_in_scope(member_id)
         instance = pathway_of(session(), member)
         return {**pathway_summary(catalogue(), member, instance),
                 "next": next_step(session(), catalogue(), member, instance, zone())}
@@ -79,7 +80,7 @@ class PathwayTransitions(MethodView):
         """Fire a trigger on the member's pathway; refused with the unmet criteria when not ready."""
         def run():  # type: ignore[no-untyped-def]
             caller = current_caller()
-            member = visible_member(session(), caller, member_id)
+            member = member_in_scope(member_id)
             outcome = fire(session(), catalogue(), member, PATHWAY,
                            Firing(trigger=data["trigger"], reason=data["reason"],
                                   override=data["override"],

@@ -88,5 +88,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     os.execv(sys.executable, args)  # noqa: S606 (replace this process with gunicorn)
 
 
+# Commands that live beside what they work on; each module adds one line here.
+
+
 def main() -> None:
     cli()
