@@ -191,6 +191,8 @@ def fire(session: Session, catalogue: Catalogue, member: Member, machine: str, f
 
     if firing.trigger == "transfer" and firing.unit_id:
         member.unit_id = firing.unit_id
+        session.flush()
+        session.expire(member, ["unit"])
     event = Event(
         instance_id=instance.id, member_id=member.id, seq=instance.version, machine=machine,
         trigger=firing.trigger, from_state=state,

@@ -67,9 +67,11 @@ def members_query(caller: Caller, *, unit_id: int | None = None, kind: str | Non
     """Members in scope with their pathway rows, filtered as asked (rows of (member, pathway))."""
     statement = (select(Member, Instance).join(Instance, (Instance.member_id == Member.id)
                                      & (Instance.machine == PATHWAY))
-                 .where(caller.unit_clause(Member.unit_id)).order_by(Member.id))
+                 .order_by(Member.id))
     if caller.role == "member":
         statement = statement.where(Member.id == (caller.member_id or 0))
+    else:
+        statement = statement.where(caller.unit_clause(Member.unit_id))
     if unit_id is not None:
         statement = statement.where(Member.unit_id == unit_id)
     if kind:
