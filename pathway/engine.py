@@ -97,8 +97,8 @@ def load_instance(session: Session, member_id: int, machine: str) -> Instance | 
                                                   Instance.machine == machine)).one_or_none()
 
 
-def effective_moment(session: Session, instance: Instance | None, on: date | None,
-                     member: Member, zone: ZoneInfo) -> datetime:
+def effective_moment(session: Session, machine: str, on: date | None, member: Member,
+                     zone: ZoneInfo) -> datetime:
     """When the event counts as having happened; ``on`` backdates it."""
     today = clock.today(zone)
     if on is None or on == today:
@@ -109,18 +109,21 @@ def effective_moment(session: Session, instance: Instance | None, on: date | Non
         raise InvalidInput("on", f"The date {on.isoformat()} is before the member joined "
                                  f"({member.joined_on.isoformat()}).")
     moment = clock.start_of(on)
-    latest = latest_effective(session, member.id, instance)
+    latest = latest_effective(session, member.id, machine)
     if latest is not None and moment < clock.start_of(clock.local_date(latest, zone)):
         raise InvalidInput("on", f"The date {on.isoformat()} is before this record's latest "
                                  f"event ({clock.local_date(latest, zone).isoformat()}).")
     return max(moment, clock.as_utc(latest)) if latest is not None else moment
 
 
-def latest_effective(session: Session, member_id: int, instance: Instance | None) -> datetime | None:
-    """The latest effective moment among the member's pathway events and this instance's."""
-    machines = {PATHWAY} | ({instance.machine} if instance else set())
+def latest_effective(session: Session, member_id: int, machine: str) -> datetime | None:
+    """The latest effective moment of the member's events on this machine.
+
+    Each machine's history stays in order; a training completion may be backdated before
+    a later pathway event, because it happened then.
+    """
     return session.scalar(select(func.max(Event.effective_at))
-                          .where(Event.member_id == member_id, Event.machine.in_(machines)))
+                          .where(Event.member_id == member_id, Event.machine == machine))
 
 
 def fire(session: Session, catalogue: Catalogue, member: Member, machine: str, firing: Firing,
@@ -163,7 +166,7 @@ def fire(session: Session, catalogue: Catalogue, member: Member, machine: str, f
         waived = unmet
 
     at = clock.now()
-    effective_at = effective_moment(session, instance, firing.on, member, zone)
+    effective_at = effective_moment(session, machine, firing.on, member, zone)
     unit_id = firing.unit_id if firing.trigger == "transfer" and firing.unit_id else member.unit_id
     level, status = split_state(dest) if machine == PATHWAY else (None, None)
     if instance is None:
