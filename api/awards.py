@@ -1,0 +1,220 @@
+"""Accreditation: the awards, who is ready for which, making and revoking awards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+import workflows
+from api.access import member_in_scope
+from api.auth import ALL_ROLES, RECORD_ROLES, current_caller, roles
+from api.context import catalogue, zone
+from api.db import session
+from api.idempotent import respond_once
+from api.milestones import IDEMPOTENCY_HEADER, ExpectedVersion, Reason
+from api.schemas import CriterionSchema, ErrorSchema, EventSchema, PageArgs, Text, page_of
+from pathway import awards, readiness
+from pathway.events import event_view
+from pathway.paging import page_of as page_in_memory
+from pathway.paging import paginate
+from pathway.units import unit_by_code
+from workflows.schema import MEMBER_KINDS
+
+blp = Blueprint("awards", __name__,
+                description="Accreditation awards: their criteria, readiness, awarding and "
+                            "revoking. An expired training completion never counts.")
+
+AWARDERS = ("admin", "training_lead")
+# Listed in the OpenAPI document; an award code outside it is refused with 422 on its field.
+ALL_AWARDS = list(workflows.load().awards)
+
+
+class Flag(fields.Boolean):
+    """A yes/no query filter where an empty value (``?ready=``) means the filter is absent."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if value == "":
+            return None
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class AwardSchema(Schema):
+    code = fields.String(required=True)
+    title = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(MEMBER_KINDS))
+    level = fields.String(required=True)
+    description = fields.String(required=True)
+    criteria = fields.List(fields.Nested(CriterionSchema), required=True)
+
+
+class AwardArgs(PageArgs):
+    kind = fields.String(load_default=None, validate=validate.OneOf([*MEMBER_KINDS, ""]))
+
+
+class ReadinessSchema(Schema):
+    award = fields.String(required=True)
+    title = fields.String(required=True)
+    level = fields.String(required=True)
+    ready = fields.Boolean(required=True, metadata={"description": "Every criterion is met."})
+    awarded = fields.Boolean(required=True, metadata={"description": "The member holds it now."})
+    met = fields.List(fields.Nested(CriterionSchema), required=True)
+    unmet = fields.List(fields.Nested(CriterionSchema), required=True, metadata={
+        "description": "What is still missing, in words."})
+
+
+class MemberReadinessSchema(ReadinessSchema):
+    member_id = fields.Integer(required=True)
+    reference = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(MEMBER_KINDS))
+    unit = fields.String(required=True)
+    level = fields.String(required=True, metadata={"description": "The award's level."})
+    member_level = fields.String(required=True, allow_none=True,
+                                 metadata={"description": "The level the member holds."})
+    status = fields.String(required=True, allow_none=True)
+
+
+class ReadinessArgs(PageArgs):
+    unit = fields.String(load_default=None, metadata={"description": "A unit code; empty: all "
+                                                                     "units in your scope."})
+    award = fields.String(load_default=None, validate=validate.OneOf([*ALL_AWARDS, ""]),
+                          metadata={"description": "An award code; empty: every award of each "
+                                                   "member's kind (one row per member and "
+                                                   "award)."})
+    ready = Flag(load_default=None, allow_none=True)
+    awarded = Flag(load_default=None, allow_none=True)
+
+
+class AccreditationSchema(Schema):
+    award = fields.String(required=True)
+    title = fields.String(required=True)
+    level = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(["awarded", "not_awarded"]))
+    awarded_on = fields.Date(required=True, allow_none=True)
+    awarded_by = fields.String(required=True, allow_none=True)
+    reason = fields.String(required=True, allow_none=True)
+    version = fields.Integer(required=True)
+
+
+class AccreditRequestSchema(Schema):
+    award = fields.String(required=True, validate=validate.OneOf(ALL_AWARDS),
+                          metadata={"example": "su_foundation"})
+    reason = Text(load_default=None, allow_none=True)
+    expected_version = ExpectedVersion()
+
+
+class RevokeAccreditationSchema(Schema):
+    reason = Reason(metadata={"description": "Why the award is withdrawn."})
+    expected_version = ExpectedVersion()
+
+
+class AccreditationResultSchema(Schema):
+    event = fields.Nested(EventSchema, required=True)
+    accreditation = fields.Nested(AccreditationSchema, required=True)
+
+
+AwardPage = page_of(AwardSchema, "AwardPage")
+ReadinessPage = page_of(ReadinessSchema, "ReadinessPage")
+MemberReadinessPage = page_of(MemberReadinessSchema, "MemberReadinessPage")
+AccreditationPage = page_of(AccreditationSchema, "AccreditationPage")
+
+
+@blp.route("/awards")
+class Awards(MethodView):
+    @blp.arguments(AwardArgs, location="query")
+    @blp.response(200, AwardPage)
+    @roles(*ALL_ROLES)
+    def get(self, args):  # type: ignore[no-untyped-def]
+        """The accreditation awards and their criteria (optionally of one member kind)."""
+        page = page_in_memory(awards.awards_for(catalogue(), args["kind"] or None),
+                              args["page"], args["page_size"])
+        return page.as_dict([awards.award_view(catalogue(), a) for a in page.items])
+
+
+@blp.route("/members/<int:member_id>/readiness")
+class MemberReadiness(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ReadinessPage)
+    @roles(*RECORD_ROLES)
+    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+        """For each award of the member's kind: ready or not, and exactly what is missing."""
+        member = member_in_scope(member_id)
+        page = page_in_memory(awards.awards_for(catalogue(), member.kind), args["page"],
+                              args["page_size"])
+        return page.as_dict(readiness.member_readiness(session(), catalogue(), member, zone(),
+                                                       page.items))
+
+
+@blp.route("/readiness")
+class Readiness(MethodView):
+    @blp.arguments(ReadinessArgs, location="query")
+    @blp.response(200, MemberReadinessPage)
+    @roles(*AWARDERS)
+    def get(self, args):  # type: ignore[no-untyped-def]
+        """Members in your units with their readiness, by member then award; filter on ready."""
+        caller = current_caller()
+        unit_id = unit_by_code(session(), args["unit"], caller).id if args["unit"] else None
+        page = readiness.readiness_page(session(), catalogue(), caller, zone(),
+                                        page=args["page"], page_size=args["page_size"],
+                                        award=args["award"] or None, unit_id=unit_id,
+                                        ready=args["ready"], awarded=args["awarded"])
+        return page.as_dict()
+
+
+@blp.route("/members/<int:member_id>/accreditations")
+class Accreditations(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, AccreditationPage)
+    @roles(*RECORD_ROLES)
+    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+        """The awards the member holds, when and by whom each was made, oldest first."""
+        member = member_in_scope(member_id)
+        page = paginate(session(), awards.accreditations_query(member.id), args["page"],
+                        args["page_size"], scalars=False)
+        return page.as_dict([awards.accreditation_view(catalogue(), i, e, zone())
+                             for i, e in page.items])
+
+    @blp.arguments(AccreditRequestSchema)
+    @blp.response(201, AccreditationResultSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="Not ready (`guards_unmet`, with "
+                                                           "`unmet`), another kind's award "
+                                                           "(`not_applicable`) or already "
+                                                           "held (`invalid_trigger`).")
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
+    @roles(*AWARDERS)
+    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+        """Make an award: only when every criterion is met (none can be overridden)."""
+        def run():  # type: ignore[no-untyped-def]
+            member = member_in_scope(member_id)
+            outcome, view = awards.accredit(session(), catalogue(), member, data["award"],
+                                            current_caller().actor, zone(),
+                                            reason=data["reason"],
+                                            expected_version=data["expected_version"])
+            return AccreditationResultSchema().dump({
+                "event": event_view(outcome.event, session()), "accreditation": view})
+
+        return respond_once(run)
+
+
+@blp.route("/members/<int:member_id>/accreditations/<string:award>/revoke")
+class RevokeAccreditation(MethodView):
+    @blp.arguments(RevokeAccreditationSchema)
+    @blp.response(201, AccreditationResultSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="Not held (`invalid_trigger`) or "
+                                                           "another kind's award "
+                                                           "(`not_applicable`).")
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
+    @roles(*AWARDERS)
+    def post(self, data, member_id, award):  # type: ignore[no-untyped-def]
+        """Revoke an award, with the reason; both stay in the member's history."""
+        def run():  # type: ignore[no-untyped-def]
+            member = member_in_scope(member_id)
+            outcome, view = awards.revoke(session(), catalogue(), member, award,
+                                          current_caller().actor, zone(), reason=data["reason"],
+                                          expected_version=data["expected_version"])
+            return AccreditationResultSchema().dump({
+                "event": event_view(outcome.event, session()), "accreditation": view})
+
+        return respond_once(run)

@@ -1,0 +1,147 @@
+"""Milestones: the actions at each level a member has achieved, recorded and retracted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate
+
+import workflows
+from api.access import member_in_scope
+from api.auth import RECORD_ROLES, WRITERS, current_caller, roles
+from api.context import catalogue, zone
+from api.db import session
+from api.idempotent import HEADER, respond_once
+from api.schemas import MAX_ID, ErrorSchema, EventSchema, PageArgs, Text, page_of
+from pathway import milestones
+from pathway.events import event_view
+from pathway.paging import page_of as page_in_memory
+
+blp = Blueprint("milestones", __name__,
+                description="The actions at each level: record what a member achieved, or "
+                            "retract what was recorded in error.")
+
+# The OpenAPI document lists every code the definitions know (loaded as the app loads them);
+# the service checks again against the app's own catalogue.
+ALL_CODES = workflows.load().all_milestone_codes()
+LEVELS = ("level_1", "level_2", "level_3")
+
+IDEMPOTENCY_HEADER = {"in": "header", "name": HEADER, "required": False,
+                      "schema": {"type": "string", "maxLength": 200},
+                      "description": "Retry safely: a repeat with the same key and body returns "
+                                     "the first answer and writes nothing."}
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Give a reason: it is kept in the member's history.")
+
+
+def Reason(**kwargs: Any) -> Text:  # noqa: N802 - reads as a field type like Text
+    """A reason that must be given: it is what the history keeps about why."""
+    return Text(required=True, min_length=1, validate=_not_blank, **kwargs)
+
+
+def ExpectedVersion() -> fields.Integer:  # noqa: N802 - reads as a field type
+    return fields.Integer(load_default=None, allow_none=True,
+                          validate=validate.Range(min=0, max=MAX_ID),
+                          metadata={"description": "Refused with 409 version_conflict when "
+                                                   "the record's version differs."})
+
+
+class MilestoneSchema(Schema):
+    code = fields.String(required=True)
+    level = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    achieved = fields.Boolean(required=True)
+    achieved_on = fields.Date(required=True, allow_none=True)
+    evidence = fields.String(required=True, allow_none=True)
+    version = fields.Integer(required=True, metadata={
+        "description": "The milestone record's version (0 before anything was recorded)."})
+
+
+class MilestoneArgs(PageArgs):
+    level = fields.String(load_default=None, validate=validate.OneOf([*LEVELS, ""]))
+
+
+class MilestoneRecordSchema(Schema):
+    code = fields.String(required=True, validate=validate.OneOf(ALL_CODES),
+                         metadata={"example": "buddy_assigned"})
+    achieved_on = fields.Date(load_default=None, allow_none=True, metadata={
+        "description": "When it was achieved: not in the future, not before the member "
+                       "joined; defaults to today."})
+    evidence = Text(load_default=None, allow_none=True,
+                    metadata={"description": "What shows it happened, in a sentence."})
+    expected_version = ExpectedVersion()
+
+
+class MilestoneRetractSchema(Schema):
+    reason = Reason(metadata={"description": "Why the record was wrong."})
+    expected_version = ExpectedVersion()
+
+
+class MilestoneResultSchema(Schema):
+    event = fields.Nested(EventSchema, required=True)
+    milestone = fields.Nested(MilestoneSchema, required=True)
+
+
+MilestonePage = page_of(MilestoneSchema, "MilestonePage")
+
+
+@blp.route("/members/<int:member_id>/milestones")
+class MemberMilestones(MethodView):
+    @blp.arguments(MilestoneArgs, location="query")
+    @blp.response(200, MilestonePage)
+    @roles(*RECORD_ROLES)
+    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+        """The milestones of the member's pathway, each achieved or not (optionally one level)."""
+        member = member_in_scope(member_id)
+        page = page_in_memory(milestones.catalogue_for(catalogue(), member.kind,
+                                                       args["level"] or None),
+                              args["page"], args["page_size"])
+        return page.as_dict(milestones.milestones_of(session(), member, page.items, zone()))
+
+    @blp.arguments(MilestoneRecordSchema)
+    @blp.response(201, MilestoneResultSchema)
+    @blp.alt_response(409, schema=ErrorSchema,
+                      description="A milestone of another kind's pathway (`not_applicable`) "
+                                  "or already achieved (`invalid_trigger`).")
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
+    @roles(*WRITERS)
+    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+        """Record that the member achieved a milestone of their pathway."""
+        def run():  # type: ignore[no-untyped-def]
+            member = member_in_scope(member_id)
+            outcome, view = milestones.record(
+                session(), catalogue(), member, data["code"], current_caller().actor, zone(),
+                achieved_on=data["achieved_on"], evidence=data["evidence"],
+                expected_version=data["expected_version"])
+            return MilestoneResultSchema().dump({"event": event_view(outcome.event, session()),
+                                                 "milestone": view})
+
+        return respond_once(run)
+
+
+@blp.route("/members/<int:member_id>/milestones/<string:code>/retract")
+class RetractMilestone(MethodView):
+    @blp.arguments(MilestoneRetractSchema)
+    @blp.response(201, MilestoneResultSchema)
+    @blp.alt_response(409, schema=ErrorSchema,
+                      description="Not achieved (`invalid_trigger`) or of another kind's "
+                                  "pathway (`not_applicable`).")
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
+    @roles(*WRITERS)
+    def post(self, data, member_id, code):  # type: ignore[no-untyped-def]
+        """Retract a milestone recorded in error: an event too, with its reason."""
+        def run():  # type: ignore[no-untyped-def]
+            member = member_in_scope(member_id)
+            outcome, view = milestones.retract(
+                session(), catalogue(), member, code, current_caller().actor, zone(),
+                reason=data["reason"], expected_version=data["expected_version"])
+            return MilestoneResultSchema().dump({"event": event_view(outcome.event, session()),
+                                                 "milestone": view})
+
+        return respond_once(run)

@@ -1,0 +1,88 @@
+"""The training programme and each member's place in it: enrol, complete, withdraw, reenrol.
+
+A module's state is stored on the member's ``training:<code>`` instance. ``expired`` is never
+stored: a completion past the module's ``valid_for_days`` reads as expired and stops counting.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pathway import clock
+from pathway.engine import Actor, Firing, Outcome, fire
+from pathway.errors import NotFound
+from pathway.facts import training_record
+from pathway.models import Instance, Member
+from workflows.machine import compile_definition
+from workflows.schema import Catalogue, Module
+
+TRIGGERS = ("enrol", "complete", "withdraw", "reenrol")
+SHOWN_STATES = ("not_started", "enrolled", "completed", "expired", "withdrawn")
+
+
+def machine_of(code: str) -> str:
+    return f"training:{code}"
+
+
+def programme(catalogue: Catalogue) -> list[Module]:
+    """Every module, in the order the programme lists them."""
+    return list(catalogue.modules.values())
+
+
+def module_or_404(catalogue: Catalogue, code: str) -> Module:
+    module = catalogue.modules.get(code)
+    if module is None:
+        raise NotFound(f"There is no training module {code!r}.")
+    return module
+
+
+def module_view(module: Module) -> dict[str, Any]:
+    return {"code": module.code, "title": module.title, "level": module.level,
+            "valid_for_days": module.valid_for_days, "description": module.description}
+
+
+def training_view(catalogue: Catalogue, module: Module, instance: Instance | None,
+                  zone: ZoneInfo, today: date | None = None) -> dict[str, Any]:
+    """One module as a member stands in it, with ``expired`` derived from today."""
+    today = today or clock.today(zone)
+    record = training_record(instance, module.valid_for_days, zone)
+    state = instance.state if instance else catalogue.lifecycle("training").initial
+    workflow = compile_definition(catalogue.lifecycle("training"))
+    return {**module_view(module), "state": record.shown_state(today),
+            "completed_on": record.completed_on, "expires_on": record.expires_on,
+            "version": instance.version if instance else 0,
+            "available_triggers": workflow.available_triggers(state)}
+
+
+def training_instances(session: Session, member_id: int) -> dict[str, Instance]:
+    rows = session.scalars(select(Instance).where(Instance.member_id == member_id,
+                                                  Instance.machine.like("training:%")))
+    return {row.machine.partition(":")[2]: row for row in rows}
+
+
+def training_of(session: Session, catalogue: Catalogue, member: Member, zone: ZoneInfo,
+                modules: list[Module]) -> list[dict[str, Any]]:
+    """The member's state in each of ``modules`` (one query for them all)."""
+    held = training_instances(session, member.id)
+    today = clock.today(zone)
+    return [training_view(catalogue, m, held.get(m.code), zone, today) for m in modules]
+
+
+def module_of(session: Session, catalogue: Catalogue, member: Member, code: str,
+              zone: ZoneInfo) -> dict[str, Any]:
+    module = module_or_404(catalogue, code)
+    return training_view(catalogue, module, training_instances(session, member.id).get(code),
+                         zone)
+
+
+def move(session: Session, catalogue: Catalogue, member: Member, code: str, firing: Firing,
+         actor: Actor, zone: ZoneInfo) -> tuple[Outcome, dict[str, Any]]:
+    """Fire a training trigger for one module; answer the event and the module's new state."""
+    module = module_or_404(catalogue, code)
+    outcome = fire(session, catalogue, member, machine_of(code), firing, actor, zone)
+    return outcome, training_view(catalogue, module, outcome.instance, zone)
