@@ -39,6 +39,8 @@ class Guard:
     at_least: int | None
     enforcement: str
     description: str | None = None
+    # Where the guard was written ("file: path"), so reference faults name their place.
+    where: str = field(default="", compare=False)
 
     @property
     def criterion(self) -> str:
@@ -122,6 +124,7 @@ class Award:
     level: str
     criteria: tuple[Guard, ...]
     description: str = ""
+    where: str = field(default="", compare=False)  # "file: awards[i]", to locate faults
 
 
 @dataclass
@@ -160,6 +163,15 @@ class Catalogue:
         return list(codes)
 
 
+def _kind_of(value: Any) -> str:
+    """What a board wrote instead, in words: ``nothing``, ``text``, ``a list``..."""
+    if value is None:
+        return "nothing"
+    names = {str: "text", bool: "true/false", int: "a number", float: "a number",
+             list: "a list", dict: "a mapping"}
+    return names.get(type(value), type(value).__name__)
+
+
 class _Reader:
     """Walks one file's YAML, collecting located faults instead of stopping at the first."""
 
@@ -172,7 +184,7 @@ class _Reader:
 
     def mapping(self, value: Any, path: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            self.fault(path, f"expected a mapping, found {type(value).__name__}")
+            self.fault(path, f"expected a mapping (key: value), found {_kind_of(value)}")
             return {}
         return value
 
@@ -180,7 +192,7 @@ class _Reader:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.fault(path, f"expected a list, found {type(value).__name__}")
+            self.fault(path, f"expected a list, found {_kind_of(value)}")
             return []
         return value
 
@@ -200,7 +212,7 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.fault(f"{path}.{key}", f"must be a whole number of at least {minimum}")
+            self.fault(f"{path}.{key}" if path else key, f"must be a whole number of at least {minimum}")
             return None
         return value
 
@@ -217,7 +229,7 @@ GUARD_KINDS = ("milestone", "training", "milestones_at_level", "min_days_at_leve
 
 def _read_guard(reader: _Reader, raw: Any, path: str) -> Guard | None:
     data = reader.mapping(raw, path)
-    if not data:
+    if not isinstance(raw, dict):
         return None
     kinds = [k for k in GUARD_KINDS if k in data]
     if len(kinds) != 1:
@@ -229,6 +241,8 @@ def _read_guard(reader: _Reader, raw: Any, path: str) -> Guard | None:
     if enforcement not in ENFORCEMENTS:
         reader.fault(f"{path}.enforcement", "must be 'required' or 'advisory'")
         enforcement = "required"
+    description = reader.text(data, "description", path, required=False) or None
+    where = f"{reader.file}: {path}"
     target = data[kind]
     if kind == "exit_reason":
         target = None
@@ -236,14 +250,14 @@ def _read_guard(reader: _Reader, raw: Any, path: str) -> Guard | None:
         if isinstance(target, bool) or not isinstance(target, int) or target < 1:
             reader.fault(f"{path}.{kind}", "must be a whole number of days, at least 1")
             return None
-        return Guard(kind, None, target, enforcement, data.get("description"))
+        return Guard(kind, None, target, enforcement, description, where)
     elif not isinstance(target, str) or not target:
         reader.fault(f"{path}.{kind}", "must name a code")
         return None
     at_least = reader.whole(data, "at_least", path, minimum=1)
     if kind == "milestones_at_level" and at_least is None:
         reader.fault(f"{path}.at_least", "is required for milestones_at_level")
-    return Guard(kind, target, at_least, enforcement, data.get("description"))
+    return Guard(kind, target, at_least, enforcement, description, where)
 
 
 def _read_definition(reader: _Reader, data: dict[str, Any]) -> Definition | None:
@@ -255,7 +269,8 @@ def _read_definition(reader: _Reader, data: dict[str, Any]) -> Definition | None
     title = reader.text(data, "title", "")
     version = reader.whole(data, "version", "", minimum=1)
     if version is None:
-        reader.fault("version", "is required: a whole number of at least 1")
+        if data.get("version") is None:
+            reader.fault("version", "is required: a whole number of at least 1")
         version = 1
     if machine not in ("pathway", *LIFECYCLES):
         reader.fault("machine", "must be one of: pathway, training, milestone, award")
@@ -303,7 +318,14 @@ def _read_definition(reader: _Reader, data: dict[str, Any]) -> Definition | None
         if not exit_reasons:
             reader.fault("exit_reasons", "a pathway needs at least one exit reason")
     else:
-        states = [s for s in reader.sequence(data.get("states"), "states") if isinstance(s, str)]
+        states = []
+        for i, state in enumerate(reader.sequence(data.get("states"), "states")):
+            if not isinstance(state, str) or not state:
+                reader.fault(f"states[{i}]", "must be a state name")
+            elif state in states:
+                reader.fault(f"states[{i}]", f"duplicate state {state!r}")
+            else:
+                states.append(state)
         if not states:
             reader.fault("states", "a lifecycle needs at least one state")
 
@@ -322,7 +344,9 @@ def _read_definition(reader: _Reader, data: dict[str, Any]) -> Definition | None
         trigger = reader.text(item, "trigger", where)
         dest = reader.text(item, "dest", where)
         sources = item.get("source")
-        sources = sources if isinstance(sources, list) else [sources]
+        if sources is None and item:
+            reader.fault(f"{where}.source", "is required")
+        sources = sources if isinstance(sources, list) else [] if sources is None else [sources]
         guards = tuple(g for j, raw_guard in enumerate(reader.sequence(item.get("guards"),
                                                                        f"{where}.guards"))
                        if (g := _read_guard(reader, raw_guard, f"{where}.guards[{j}]")))
@@ -395,7 +419,8 @@ def _read_programme(reader: _Reader, data: dict[str, Any], catalogue: Catalogue)
             reader.fault(f"{where}.criteria", "an award needs at least one criterion")
         award = Award(reader.text(item, "code", where), reader.text(item, "title", where), kind,
                       reader.text(item, "level", where), criteria,
-                      reader.text(item, "description", where, required=False))
+                      reader.text(item, "description", where, required=False),
+                      where=f"{reader.file}: {where}")
         if award.code in catalogue.awards:
             reader.fault(f"{where}.code", f"duplicate award code {award.code!r}")
         catalogue.awards[award.code] = award
@@ -406,7 +431,7 @@ def _check_references(catalogue: Catalogue, faults: list[str]) -> None:
 
     def check(guards: tuple[Guard, ...], kinds: tuple[str, ...], where: str) -> None:
         for j, guard in enumerate(guards):
-            spot = f"{where}[{j}].{guard.kind}"
+            spot = f"{guard.where or f'{where}[{j}]'}.{guard.kind}"
             pathways = [catalogue.pathway_for(k) for k in kinds
                         if any(d.machine == "pathway" and k in d.applies_to
                                for d in catalogue.definitions.values())]
@@ -428,8 +453,14 @@ def _check_references(catalogue: Catalogue, faults: list[str]) -> None:
         for i, t in enumerate(definition.transitions):
             check(t.guards, definition.applies_to,
                   f"{definition.source_file}: transitions[{i}].guards")
-    for i, award in enumerate(catalogue.awards.values()):
-        check(award.criteria, (award.kind,) if award.kind else (), f"programme: awards[{i}].criteria")
+    for award in catalogue.awards.values():
+        kinds = (award.kind,) if award.kind in MEMBER_KINDS else ()
+        check(award.criteria, kinds, f"{award.where}.criteria")
+        for kind in kinds:
+            pathway = next((d for d in catalogue.definitions.values()
+                            if d.machine == "pathway" and kind in d.applies_to), None)
+            if pathway and award.level and award.level not in pathway.states:
+                faults.append(f"{award.where}.level: unknown level {award.level!r}")
     for kind in MEMBER_KINDS:
         count = sum(1 for d in catalogue.definitions.values()
                     if d.machine == "pathway" and kind in d.applies_to)
@@ -453,28 +484,34 @@ def load_folder(folder: str | Path) -> Catalogue:
     files = sorted(path.glob("*.yaml"))
     if not files:
         raise DefinitionError([f"{path}: no *.yaml workflow definitions found"])
+    # A file that could not be read at all may hold what the others name: checking their
+    # references against a partial catalogue would only add misleading faults.
+    every_file_read = True
     for file in files:
         reader = _Reader(file.name, faults)
         try:
             data = yaml.safe_load(file.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
             mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}" if mark else "?"
-            reader.fault(where, f"not valid YAML ({getattr(exc, 'problem', exc)})")
+            where = f"line {mark.line + 1}" if mark else "(top)"
+            reader.fault(where, f"not valid YAML ({getattr(exc, 'problem', None) or exc})")
+            every_file_read = False
             continue
         data = reader.mapping(data, "(top)")
         if not data:
+            every_file_read = False
             continue
         if "programme" in data or "modules" in data:
             _read_programme(reader, data, catalogue)
             continue
         definition = _read_definition(reader, data)
         if definition is None or not definition.name:
+            every_file_read = False
             continue
         if definition.name in catalogue.definitions:
             reader.fault("name", f"duplicate definition name {definition.name!r}")
         catalogue.definitions[definition.name] = definition
-    if not faults:
+    if every_file_read:
         _check_references(catalogue, faults)
     if faults:
         raise DefinitionError(faults)
