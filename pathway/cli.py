@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import csv
+import getpass
 import os
 import sys
+import time
+from datetime import datetime
+from pathlib import Path
 
 import click
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from pathway import migrate
+from pathway import clock, migrate
 from pathway.config import Settings
 from pathway.db import unit_of_work
+from pathway.engine import Actor
 from pathway.errors import PathwayError
+from pathway.models import User
 
 
 def settings() -> Settings:
@@ -69,6 +78,173 @@ def users_create(name: str, role: str, units: tuple[str, ...], all_units: bool,
     except PathwayError as error:
         fail(error)
     click.echo(token)
+
+
+def _when(moment: datetime | None) -> str:
+    return clock.as_utc(moment).strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def _scope(user: User) -> str:
+    if user.role == "member":
+        return f"member {user.member_id}"
+    if user.all_units:
+        return "all units"
+    return ", ".join(sorted(u.code for u in user.units)) or "-"
+
+
+@users.command("list")
+def users_list() -> None:
+    """Everyone with a token: role, scope and dates (never a token or its hash)."""
+    with unit_of_work(settings().database_url, write=False) as session:
+        rows = [(str(u.id), u.name, u.role, _scope(u), _when(u.created_at), _when(u.expires_at),
+                 _when(u.revoked_at), _when(u.last_used_at))
+                for u in session.scalars(select(User).order_by(User.id))]
+    header = ("id", "name", "role", "scope", "created", "expires", "revoked", "last used")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+                   .rstrip())
+    click.echo(f"{len(rows)} user{'s' if len(rows) != 1 else ''}.", err=True)
+
+
+@users.command("revoke")
+@click.argument("name_or_id")
+def users_revoke(name_or_id: str) -> None:
+    """Revoke a user's token by id, or by name when one active user has it."""
+    with unit_of_work(settings().database_url) as session:
+        user = session.get(User, int(name_or_id)) if name_or_id.isdigit() else None
+        if user is None:
+            named = list(session.scalars(select(User).where(User.name == name_or_id)
+                                         .order_by(User.id)))
+            active = [u for u in named if u.revoked_at is None]
+            if len(active) > 1:
+                ids = ", ".join(str(u.id) for u in active)
+                raise click.ClickException(f"{len(active)} active users are named "
+                                           f"{name_or_id!r} (ids {ids}); revoke one by id.")
+            user = (active or named or [None])[-1]
+        if user is None:
+            raise click.ClickException(f"There is no user {name_or_id!r}.")
+        if user.revoked_at is not None:
+            click.echo(f"User {user.id} ({user.name}) was already revoked on "
+                       f"{_when(user.revoked_at)}.")
+            return
+        user.revoked_at = clock.now()
+        click.echo(f"Revoked user {user.id} ({user.name}, {user.role}): the token no longer "
+                   "works.")
+
+
+@cli.group("demo", invoke_without_command=True)
+@click.option("--if-empty", is_flag=True,
+              help="Do nothing (exit 0) when the database already holds units or members.")
+@click.option("--seed", type=int, default=None, help="Another seed tells other stories.")
+@click.pass_context
+def demo_command(context: click.Context, if_empty: bool, seed: int | None) -> None:
+    """Load the paper's service and ~150 synthetic members with 18 months of history."""
+    if context.invoked_subcommand is not None:
+        return
+    import workflows
+    from pathway import demo
+
+    config = settings()
+    with unit_of_work(config.database_url) as session:
+        if not demo.database_is_empty(session):
+            message = ("The database already holds units or members; the demo loads only "
+                       "into an empty database.")
+            if if_empty:
+                click.echo(f"{message} Leaving it as it is.", err=True)
+                return
+            raise click.ClickException(message)
+        summary = demo.load(session, workflows.load(config.workflows), config.timezone,
+                            seed=demo.SEED if seed is None else seed)
+    click.echo(str(summary))
+
+
+@demo_command.command("token")
+@click.option("--url", default=None, help="Where the service answers (for the message).")
+def demo_token(url: str | None) -> None:
+    """A fresh token for the user 'demo-admin' (earlier ones are revoked)."""
+    from pathway import demo
+
+    with unit_of_work(settings().database_url) as session:
+        token, revoked = demo.admin_token(session)
+    if revoked:
+        click.echo(f"Revoked {revoked} earlier {demo.DEMO_ADMIN} token"
+                   f"{'s' if revoked != 1 else ''}.", err=True)
+    click.echo(f"Pathway is at {url or 'http://127.0.0.1:' + os.environ.get('PORT', '5000')}")
+    click.echo(f"Demo admin token: {token}")
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Bulk imports from spreadsheet exports."""
+
+
+@import_group.command("members")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_members(file: Path) -> None:
+    """Import members from CSV: reference,kind,unit[,display_name,joined_on,level,status].
+
+    All or nothing: every bad row is reported by line and field, and then nothing is written.
+    """
+    import workflows
+    from pathway import importer
+
+    config = settings()
+    catalogue = workflows.load(config.workflows)
+    actor = Actor(name=f"import by {_os_user()}", role="admin")
+    started = time.perf_counter()
+    try:
+        with unit_of_work(config.database_url) as session:
+            rows = importer.validate(session, catalogue, config.timezone,
+                                     importer.read_csv(file))
+            if sys.stderr.isatty():
+                with click.progressbar(length=len(rows), label="Importing members",
+                                       file=sys.stderr) as bar:
+                    result = importer.write(session, catalogue, actor, rows, bar.update)
+            else:
+                result = importer.write(session, catalogue, actor, rows)
+    except importer.ImportRefused as refused:
+        for fault in refused.faults:
+            click.echo(f"{file.name}: {fault}", err=True)
+        raise click.ClickException(f"{len(refused.faults)} problem"
+                                   f"{'s' if len(refused.faults) != 1 else ''} in {file.name}; "
+                                   "nothing was imported.") from None
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{file.name} is not UTF-8 text ({exc.reason} at byte "
+                                   f"{exc.start}); save it as CSV UTF-8.") from None
+    except csv.Error as exc:
+        raise click.ClickException(f"{file.name} is not readable CSV: {exc}.") from None
+    except IntegrityError:
+        raise click.ClickException("Another import or registration added one of these "
+                                   "references meanwhile; nothing was imported. Run it again "
+                                   "to see which.") from None
+    seconds = time.perf_counter() - started
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(result.by_kind.items())) or "none"
+    click.echo(f"Imported {result.members} members ({kinds}) in {seconds:.2f} s "
+               f"({result.members / seconds:,.0f} members/s).")
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+@cli.command("check")
+def check_command() -> None:
+    """Replay every instance's events; exit 0 only when every instance agrees with its log."""
+    import workflows
+    from pathway import integrity
+
+    config = settings()
+    with unit_of_work(config.database_url, write=False) as session:
+        report = integrity.check(session, workflows.load(config.workflows))
+    for problem in report.problems:
+        click.echo(str(problem))
+    click.echo(report.summary())
+    if not report.holds:
+        sys.exit(1)
 
 
 @cli.command("serve")
