@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 import workflows
 from api.access import member_in_scope
@@ -32,13 +32,23 @@ AWARDERS = ("admin", "training_lead")
 ALL_AWARDS = list(workflows.load().awards)
 
 
-class Flag(fields.Boolean):
-    """A yes/no query filter where an empty value (``?ready=``) means the filter is absent."""
+class Flag(fields.String):
+    """A yes/no query filter: ``true`` or ``false``; empty (``?ready=``) means absent.
+
+    Only these three spellings are accepted, so the OpenAPI document can list them exactly.
+    """
+
+    SPELLINGS: ClassVar[dict[str, bool | None]] = {"true": True, "false": False, "": None}
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"enum": list(self.SPELLINGS), **kwargs.pop("metadata", {})}
+        super().__init__(load_default=None, allow_none=True, metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if value == "":
-            return None
-        return super()._deserialize(value, attr, data, **kwargs)
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if text not in self.SPELLINGS:
+            raise ValidationError("Use true or false (or leave it empty).")
+        return self.SPELLINGS[text]
 
 
 class AwardSchema(Schema):
@@ -83,8 +93,9 @@ class ReadinessArgs(PageArgs):
                           metadata={"description": "An award code; empty: every award of each "
                                                    "member's kind (one row per member and "
                                                    "award)."})
-    ready = Flag(load_default=None, allow_none=True)
-    awarded = Flag(load_default=None, allow_none=True)
+    ready = Flag(metadata={"description": "true: only those ready; false: only those not."})
+    awarded = Flag(metadata={"description": "true: only those holding the award; false: only "
+                                            "those who do not."})
 
 
 class AccreditationSchema(Schema):

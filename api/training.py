@@ -47,8 +47,8 @@ class TrainingSchema(ModuleSchema):
 class TrainingTransitionSchema(Schema):
     trigger = fields.String(required=True, validate=validate.OneOf(training.TRIGGERS))
     on = fields.Date(load_default=None, allow_none=True, metadata={
-        "description": "Effective date: not in the future, not before the member's latest "
-                       "pathway event or this module's latest event."})
+        "description": "Effective date: not in the future, not before the member joined, "
+                       "not before this module's latest event."})
     reason = Text(load_default=None, allow_none=True)
     expected_version = ExpectedVersion()
 

@@ -152,6 +152,10 @@ def readiness_query(catalogue: Catalogue, caller: Caller, zone: ZoneInfo, *,
             clause = awarded_clause(item)
             branch = branch.where(clause if awarded else not_(clause))
         branches.append(branch)
+    if not branches:
+        # A programme without awards: nobody to list (and no empty UNION to build).
+        return select(Member.id.label("member_id"),
+                      literal_column("0", Integer).label("award_order")).where(false())
     rows = union_all(*branches).subquery() if len(branches) > 1 else branches[0].subquery()
     return select(rows.c.member_id, rows.c.award_order).order_by(rows.c.member_id,
                                                                  rows.c.award_order)
