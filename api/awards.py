@@ -90,9 +90,10 @@ class ReadinessArgs(PageArgs):
     unit = fields.String(load_default=None, metadata={"description": "A unit code; empty: all "
                                                                      "units in your scope."})
     award = fields.String(load_default=None, validate=validate.OneOf([*ALL_AWARDS, ""]),
-                          metadata={"description": "An award code; empty: every award of each "
-                                                   "member's kind (one row per member and "
-                                                   "award)."})
+                          metadata={"description": "An award code (another is refused with "
+                                                   "422 naming `award`); empty: every award of "
+                                                   "each member's kind, one row per member and "
+                                                   "award."})
     ready = Flag(metadata={"description": "true: only those ready; false: only those not."})
     awarded = Flag(metadata={"description": "true: only those holding the award; false: only "
                                             "those who do not."})

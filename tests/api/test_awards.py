@@ -286,6 +286,15 @@ def test_readiness_list_refuses_an_unknown_award_or_a_bad_flag(client, auth):
     assert "ready" in bad.get_json()["errors"]
 
 
+def test_the_openapi_document_lists_every_award_code(client, catalogue):
+    spec = client.get(f"{API}/openapi.json").get_json()
+    award = spec["components"]["schemas"]["AccreditRequest"]["properties"]["award"]
+    assert set(award["enum"]) == set(catalogue.awards)
+    ready = next(p for p in spec["paths"][f"{API}/readiness"]["get"]["parameters"]
+                 if p["name"] == "ready")
+    assert ready["schema"]["enum"] == ["true", "false", ""]
+
+
 def test_readiness_list_is_for_training_leads_and_admins(client, auth):
     assert client.get(f"{API}/readiness", headers=auth("coordinator")).status_code == 403
     assert client.get(f"{API}/readiness").status_code == 401
