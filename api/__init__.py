@@ -8,11 +8,11 @@ from flask import Flask, render_template
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
-import workflows
-from api import db, errors
+from api import db, errors, logs
 from api.schemas import ErrorSchema
 from pathway.config import Settings
 from pathway.db import engine_for
+from workflows import load as load_definitions
 
 
 class BoundedIntegerConverter(IntegerConverter):
@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings = Settings.from_env()
     app = Flask(__name__, instance_relative_config=False)
     app.url_map.converters["int"] = BoundedIntegerConverter
+    logs.init_app(app)
     app.config.update(
         DATABASE_URL=settings.database_url,
         PATHWAY_TIMEZONE=settings.timezone,
@@ -42,7 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
-    app.extensions["pathway_catalogue"] = workflows.load(app.config["PATHWAY_WORKFLOWS"])
+    app.extensions["pathway_catalogue"] = load_definitions(app.config["PATHWAY_WORKFLOWS"])
 
     api = errors.PathwayApi(spec_kwargs={
         "info": {"description": "Co-production pathways (Levels 1-3) for Rehabilitation & "
@@ -56,7 +57,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     db.init_app(app)
 
-    from api import health, members, pathways, units
+    from api import health, members, pathways, privacy, units
+
+    # After the request line is hooked in (logs above), so a failed audit write is logged as 500.
+    privacy.init_app(app)
 
     for blueprint in (health.blp, units.blp, members.blp, pathways.blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")

@@ -72,6 +72,8 @@ class PathwayApi(Api):
                 extra["errors"] = errors
                 message = data.get("message") or (
                     "Some fields are not valid: " + ", ".join(sorted(errors)) + ".")
+        if isinstance(data.get("error"), str):
+            extra["error"] = data["error"]
         if code == 422:
             extra.setdefault("error", "invalid_input")
         body = payload(code, message, **extra)

@@ -265,6 +265,10 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
 
 # Commands that live beside what they work on; each module adds one line here.
+from pathway import backup_command  # noqa: E402 (after the group it joins)
+
+cli.add_command(backup_command.backup)
+cli.add_command(backup_command.restore)
 
 
 def main() -> None:

@@ -1,0 +1,178 @@
+"""UK GDPR: who looked at a record, subject access export, erasure; and the read audit hook."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from api.access import member_in_scope
+from api.auth import current_caller, roles
+from api.context import catalogue, zone
+from api.db import session, write_session_for_side_effects
+from api.idempotent import HEADER, respond_once
+from api.members import PathwaySchema
+from api.schemas import EventSchema, PageArgs, Text, page_of
+from pathway import audit, privacy
+from pathway.events import event_view
+from pathway.paging import paginate
+
+blp = Blueprint("privacy", __name__,
+                description="UK GDPR: the read audit, subject access export and erasure.")
+
+OWNER_ROLES = ("admin", "member")
+
+
+class AccessRecordSchema(Schema):
+    at = fields.AwareDateTime(required=True)
+    actor = fields.String(required=True, metadata={"description": "The user's name."})
+    role = fields.String(required=True)
+    action = fields.String(required=True, metadata={"description": "What they read: `read`, "
+                                                                   "`export`, `access_log`."})
+
+
+AccessLogPage = page_of(AccessRecordSchema, "AccessLogPage")
+
+
+class ExportMemberSchema(Schema):
+    id = fields.Integer(required=True)
+    reference = fields.String(required=True)
+    kind = fields.String(required=True)
+    display_name = fields.String(required=True, allow_none=True)
+    joined_on = fields.Date(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    erased_at = fields.AwareDateTime(required=True, allow_none=True)
+
+
+class ExportUnitSchema(Schema):
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    locality = fields.String(required=True, allow_none=True)
+
+
+class ExportInstanceSchema(Schema):
+    machine = fields.String(required=True, metadata={"description": "`pathway`, "
+                                                     "`training:<module>`, `milestone:<code>`, "
+                                                     "`award:<code>`."})
+    workflow = fields.String(required=True)
+    state = fields.String(required=True, metadata={"description": "Training completions past "
+                                                                 "their expiry read `expired`."})
+    version = fields.Integer(required=True)
+    entered_at = fields.AwareDateTime(required=True)
+    definition_version = fields.Integer(required=True)
+    completed_on = fields.Date(required=True, allow_none=True)
+    expires_on = fields.Date(required=True, allow_none=True)
+
+
+class ExportAccreditationSchema(Schema):
+    award = fields.String(required=True)
+    title = fields.String(required=True)
+    awarded_at = fields.AwareDateTime(required=True)
+
+
+class ExportUserSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    expires_at = fields.AwareDateTime(required=True, allow_none=True)
+    revoked_at = fields.AwareDateTime(required=True, allow_none=True)
+    last_used_at = fields.AwareDateTime(required=True, allow_none=True)
+
+
+class ExportSchema(Schema):
+    exported_at = fields.AwareDateTime(required=True)
+    member = fields.Nested(ExportMemberSchema, required=True)
+    unit = fields.Nested(ExportUnitSchema, required=True)
+    pathway = fields.Nested(PathwaySchema, required=True)
+    instances = fields.List(fields.Nested(ExportInstanceSchema), required=True)
+    events = fields.List(fields.Nested(EventSchema), required=True,
+                         metadata={"description": "Every machine's events, oldest first."})
+    accreditations = fields.List(fields.Nested(ExportAccreditationSchema), required=True)
+    access_log = fields.List(fields.Nested(AccessRecordSchema), required=True,
+                             metadata={"description": "Newest first."})
+    users = fields.List(fields.Nested(ExportUserSchema), required=True,
+                        metadata={"description": "Accounts linked to the member."})
+
+
+class ErasureRequestSchema(Schema):
+    reason = Text(required=True, min_length=1, max_length=privacy.MAX_REASON_LENGTH,
+                  metadata={"description": "Why the record is erased (for example the request's "
+                                           "reference). Kept on the record: no personal data."})
+
+
+class ErasureSchema(Schema):
+    member_id = fields.Integer(required=True)
+    erased_at = fields.AwareDateTime(required=True)
+    events_cleared = fields.Integer(required=True, metadata={
+        "description": "Earlier events whose reason or note was removed."})
+    event = fields.Nested(EventSchema, required=True)
+
+
+@blp.route("/members/<int:member_id>/access-log")
+class AccessLog(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, AccessLogPage)
+    @roles(*OWNER_ROLES)
+    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+        """Who read this member's record, newest first (admins, and the member themself)."""
+        member = member_in_scope(member_id, action="access_log")
+        page = paginate(session(), audit.access_log_query(member.id), args["page"],
+                        args["page_size"])
+        return page.as_dict([audit.access_view(r) for r in page.items])
+
+
+@blp.route("/members/<int:member_id>/export")
+class Export(MethodView):
+    @blp.response(200, ExportSchema)
+    @roles(*OWNER_ROLES)
+    def get(self, member_id):  # type: ignore[no-untyped-def]
+        """Everything held about this member (subject access), for admins and the member."""
+        member = member_in_scope(member_id, action="export")
+        return privacy.export(session(), catalogue(), member, zone())
+
+
+@blp.route("/members/<int:member_id>/erase")
+class Erase(MethodView):
+    @blp.arguments(ErasureRequestSchema)
+    @blp.response(201, ErasureSchema)
+    @blp.doc(parameters=[{"in": "header", "name": HEADER, "required": False,
+                          "schema": {"type": "string", "maxLength": 200}}])
+    @roles("admin")
+    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+        """Erase the display name and every free-text field; coded history stays. Once only."""
+        def run():  # type: ignore[no-untyped-def]
+            caller = current_caller()
+            member = member_in_scope(member_id, action="erase")
+            outcome, cleared = privacy.erase(session(), catalogue(), member, data["reason"],
+                                             caller.actor, zone())
+            return ErasureSchema().dump({"member_id": member.id, "erased_at": member.erased_at,
+                                         "events_cleared": cleared,
+                                         "event": event_view(outcome.event, session())})
+
+        return respond_once(run)
+
+
+def record_audited_read(response: Response) -> Response:
+    """Record a successful read of someone else's record, in its own short transaction.
+
+    The request's own session is a read session (on SQLite a write there would need the
+    write lock it never took), so the record goes through a separate unit of work. If it
+    cannot be written the read fails rather than go unrecorded.
+    """
+    audited = g.get("audited_member")
+    caller = g.get("caller")
+    if (request.method != "GET" or audited is None or caller is None
+            or not 200 <= response.status_code < 300):
+        return response
+    member_id, action = audited
+    if not audit.is_own_record(caller, member_id):
+        with write_session_for_side_effects() as side:
+            audit.record_read(side, caller, member_id, action)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(record_audited_read)

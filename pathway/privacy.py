@@ -1,0 +1,139 @@
+"""UK GDPR rights over one member's record: subject access (export) and erasure.
+
+Erasure removes what identifies or describes the person in words – the display name, every
+reason and note on their events (milestone evidence and a leaver's feedback live in
+``Event.note``), the names on accounts linked to them, and the same words inside stored
+idempotent answers – and keeps the coded history (triggers, states, dates, units), so
+reports and ``pathway check`` are unchanged. The erasure is itself an event on the pathway.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from pathway import clock
+from pathway.audit import access_log_query, access_view
+from pathway.engine import PATHWAY, Actor, Firing, Outcome, fire
+from pathway.errors import Conflict, InvalidInput
+from pathway.events import event_view, events_query
+from pathway.facts import instances_of, training_record
+from pathway.members import pathway_of
+from pathway.models import Event, IdempotentResponse, Member, User
+from pathway.progress import pathway_summary
+from workflows.schema import Catalogue
+
+# Keys whose values are free text about a member wherever an answer is stored.
+FREE_TEXT_KEYS = frozenset({"reason", "note", "display_name", "evidence", "feedback"})
+ERASED_USER_NAME = "erased member"
+MAX_REASON_LENGTH = 500
+
+
+class AlreadyErased(Conflict):
+    slug = "already_erased"
+
+
+def export(session: Session, catalogue: Catalogue, member: Member, zone: ZoneInfo) -> dict[str, Any]:
+    """Everything held about one member (subject access), never a token hash."""
+    today = clock.today(zone)
+    instances = sorted(instances_of(session, member.id), key=lambda i: (i.machine != PATHWAY,
+                                                                         i.machine))
+    events = [event_view(e, session, unit_code=code)
+              for e, code in session.execute(events_query(member.id))]
+    users = session.scalars(select(User).where(User.member_id == member.id).order_by(User.id))
+    return {
+        "exported_at": clock.now(),
+        "member": {"id": member.id, "reference": member.reference, "kind": member.kind,
+                   "display_name": member.display_name, "joined_on": member.joined_on,
+                   "created_at": clock.as_utc(member.created_at),
+                   "erased_at": _utc_or_none(member.erased_at)},
+        "unit": {"code": member.unit.code, "name": member.unit.name, "kind": member.unit.kind,
+                 "locality": member.unit.locality},
+        "pathway": pathway_summary(catalogue, member, pathway_of(session, member)),
+        "instances": [_instance_view(catalogue, i, zone, today) for i in instances],
+        "events": events,
+        "accreditations": [_accreditation_view(catalogue, i) for i in instances
+                           if i.machine.startswith("award:") and i.state == "awarded"],
+        "access_log": [access_view(r) for r in session.scalars(access_log_query(member.id))],
+        "users": [{"id": u.id, "name": u.name, "role": u.role,
+                   "created_at": clock.as_utc(u.created_at),
+                   "expires_at": _utc_or_none(u.expires_at),
+                   "revoked_at": _utc_or_none(u.revoked_at),
+                   "last_used_at": _utc_or_none(u.last_used_at)} for u in users],
+    }
+
+
+def _utc_or_none(moment: datetime | None) -> datetime | None:
+    return clock.as_utc(moment) if moment is not None else None
+
+
+def _instance_view(catalogue: Catalogue, instance: Any, zone: ZoneInfo, today: Any) -> dict[str, Any]:
+    view = {"machine": instance.machine, "workflow": instance.workflow, "state": instance.state,
+            "version": instance.version, "entered_at": clock.as_utc(instance.entered_at),
+            "definition_version": instance.definition_version, "completed_on": None,
+            "expires_on": None}
+    prefix, _, code = instance.machine.partition(":")
+    if prefix == "training" and code in catalogue.modules:
+        record = training_record(instance, catalogue.modules[code].valid_for_days, zone)
+        view.update(state=record.shown_state(today), completed_on=record.completed_on,
+                    expires_on=record.expires_on)
+    return view
+
+
+def _accreditation_view(catalogue: Catalogue, instance: Any) -> dict[str, Any]:
+    code = instance.machine.partition(":")[2]
+    award = catalogue.awards.get(code)
+    return {"award": code, "title": award.title if award else code,
+            "awarded_at": clock.as_utc(instance.entered_at)}
+
+
+def erase(session: Session, catalogue: Catalogue, member: Member, reason: str, actor: Actor,
+          zone: ZoneInfo) -> tuple[Outcome, int]:
+    """Erase the member's free text and record the erasure (not committed: one transaction).
+
+    Returns the erasure's outcome and how many earlier events lost a reason or note.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason", "An erasure needs a reason (without personal data).")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise InvalidInput("reason", f"Keep the reason to {MAX_REASON_LENGTH} characters.")
+    if member.erased_at is not None:
+        raise AlreadyErased(f"Member {member.id} was already erased on "
+                            f"{clock.as_utc(member.erased_at).date().isoformat()}.")
+    with_text = (Event.member_id == member.id) & or_(Event.reason.is_not(None),
+                                                     Event.note.is_not(None))
+    scrubbed = session.scalar(select(func.count()).select_from(Event).where(with_text)) or 0
+    session.execute(update(Event).where(with_text).values(reason=None, note=None)
+                    .execution_options(synchronize_session=False))
+    session.execute(update(User).where(User.member_id == member.id)
+                    .values(name=ERASED_USER_NAME).execution_options(synchronize_session=False))
+    _scrub_stored_answers(session, member.id)
+    member.display_name = None
+    member.erased_at = clock.now()
+    session.flush()
+    outcome = fire(session, catalogue, member, PATHWAY, Firing(trigger="erase", reason=reason),
+                   actor, zone)
+    return outcome, scrubbed
+
+
+def _scrub_stored_answers(session: Session, member_id: int) -> None:
+    """Idempotent replays keep their shape, without the member's words."""
+    body = IdempotentResponse.body
+    about_member = or_(body[("event", "member_id")].as_integer() == member_id,
+                       body[("member", "id")].as_integer() == member_id)
+    for stored in session.scalars(select(IdempotentResponse).where(about_member)):
+        stored.body = _without_free_text(stored.body)
+
+
+def _without_free_text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: None if k in FREE_TEXT_KEYS and isinstance(v, str) else _without_free_text(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_free_text(v) for v in value]
+    return value
