@@ -270,6 +270,10 @@ from pathway import backup_command  # noqa: E402 (after the group it joins)
 cli.add_command(backup_command.backup)
 cli.add_command(backup_command.restore)
 
+from pathway.report_command import report  # noqa: E402
+
+cli.add_command(report)
+
 
 def main() -> None:
     cli()

@@ -72,6 +72,9 @@ class Instance(Base):
         UniqueConstraint("member_id", "machine"),
         # Reports group current pathway rows by level and status.
         Index("ix_instances_machine_level_status", "machine", "level", "status"),
+        # ...joined to members: covering, so the current distribution never reads the rows.
+        Index("ix_instances_machine_member_id_level_status", "machine", "member_id", "level",
+              "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +97,11 @@ class Event(Base):
         UniqueConstraint("instance_id", "seq"),
         Index("ix_events_member_id_id", "member_id", "id"),
         Index("ix_events_machine_effective_at", "machine", "effective_at"),
+        # As-of reports: a member's last pathway event before a moment is one index probe.
+        Index("ix_events_member_id_machine_effective_at_seq", "member_id", "machine",
+              "effective_at", "seq"),
+        # Attrition, time in level and the summary pick one trigger over a period.
+        Index("ix_events_machine_trigger_effective_at", "machine", "trigger", "effective_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

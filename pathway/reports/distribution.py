@@ -1,0 +1,112 @@
+"""Level distribution: members per unit and kind at each level, paused and exited.
+
+Now: one GROUP BY over the pathway rows (``instances``) joined to members. As of a day: the
+same GROUP BY over each member's last pathway event before the end of that day, which gives
+the state they were in and the unit they were in then (transfers and backdated events are
+honoured because both carry their effective moment).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Label, Select, and_, case, func, select, true
+from sqlalchemy.orm import Session, aliased
+
+from pathway import clock
+from pathway.engine import PATHWAY
+from pathway.models import Event, Instance, Member, Unit
+from pathway.reports.history import EXITED_SUFFIX, PAUSED_SUFFIX, latest_pathway_event
+from pathway.reports.scope import COUNTS, LEVELS, Scope
+from pathway.suppression import suppress_rows, suppress_totals
+
+ROW_COUNTS = (*COUNTS, "total")
+
+
+def _tally(condition: ColumnElement[bool], name: str) -> Label[int]:
+    return func.sum(case((condition, 1), else_=0)).label(name)
+
+
+def current_counts(scope: Scope, *, by_kind: bool = True) -> Select[Any]:
+    """Counts per unit (and kind) from the current pathway rows."""
+    columns = [_tally(and_(Instance.status == "active", Instance.level == level), level)
+               for level in LEVELS]
+    columns += [_tally(Instance.status == "paused", "paused"),
+                _tally(Instance.status == "exited", "exited")]
+    keys = [Member.unit_id.label("unit_id"), *([Member.kind.label("kind")] if by_kind else [])]
+    return (select(*keys, *columns)
+            .select_from(Instance).join(Member, Member.id == Instance.member_id)
+            .where(Instance.machine == PATHWAY, scope.units(Member.unit_id),
+                   scope.kinds(Member.kind))
+            .group_by(*keys))
+
+
+def counts_at(scope: Scope, bound: ColumnElement[datetime] | datetime, *,
+              by_kind: bool = True, extra_keys: tuple[ColumnElement[Any], ...] = (),
+              source: Any = None) -> Select[Any]:
+    """Counts per unit (and kind) as they stood just before ``bound``, from the event log.
+
+    ``source`` and ``extra_keys`` let a series put many bounds in one statement: the bound is
+    then a column of ``source`` and its key is grouped on too.
+    """
+    state = aliased(Event, name="state")
+    columns = [_tally(state.to_state == level, level) for level in LEVELS]
+    columns += [_tally(state.to_state.like("%" + PAUSED_SUFFIX), "paused"),
+                _tally(state.to_state.like("%" + EXITED_SUFFIX), "exited")]
+    keys = [*extra_keys, state.unit_id.label("unit_id"),
+            *([Member.kind.label("kind")] if by_kind else [])]
+    correlated = (Member,) if source is None else (Member, source)
+    statement = select(*keys, *columns)
+    statement = (statement.select_from(source).join(Member, true()) if source is not None
+                 else statement.select_from(Member))
+    return (statement
+            .join(state, state.id == latest_pathway_event(Member.id, bound, *correlated))
+            .where(scope.units(state.unit_id), scope.kinds(Member.kind))
+            .group_by(*keys))
+
+
+def distribution_rows(session: Session, counts: Select[Any], scope: Scope, *, by_kind: bool,
+                      extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Run a counting statement and name its units; rows ordered by (extra, unit, kind)."""
+    counted = counts.subquery()
+    kind = counted.c.kind if by_kind else None
+    statement = (select(*(counted.c[name] for name in extra), Unit.code,
+                        *([kind] if kind is not None else []),
+                        *(counted.c[name] for name in COUNTS))
+                 .join(Unit, Unit.id == counted.c.unit_id)
+                 .order_by(*(counted.c[name] for name in extra), Unit.code,
+                           *([kind] if kind is not None else [])))
+    rows = []
+    for record in session.execute(statement):
+        values = list(record)
+        row: dict[str, Any] = dict(zip(extra, values[:len(extra)], strict=True))
+        values = values[len(extra):]
+        row["unit"] = values.pop(0)
+        row["kind"] = values.pop(0) if by_kind else (scope.kind or "all")
+        row.update({name: int(v or 0) for name, v in zip(COUNTS, values, strict=True)})
+        row["total"] = sum(row[name] for name in COUNTS)
+        rows.append(row)
+    return rows
+
+
+def table(rows: list[dict[str, Any]], suppress: bool) -> tuple[list[dict[str, Any]],
+                                                                dict[str, Any]]:
+    """Rows and their column totals (from the true counts), suppressed when asked."""
+    totals = {name: sum(row[name] for row in rows) for name in ROW_COUNTS}
+    if not suppress:
+        return rows, totals
+    return suppress_rows(rows, ROW_COUNTS), suppress_totals(totals, ROW_COUNTS)
+
+
+def level_distribution(session: Session, scope: Scope, zone: ZoneInfo, *,
+                       as_of: date | None = None, by_kind: bool = True) -> dict[str, Any]:
+    """The distribution now, or at the end of ``as_of`` in the service's zone."""
+    if as_of is None:
+        counts = current_counts(scope, by_kind=by_kind)
+    else:
+        counts = counts_at(scope, clock.end_of_day(as_of, zone), by_kind=by_kind)
+    rows, totals = table(distribution_rows(session, counts, scope, by_kind=by_kind),
+                         scope.suppress)
+    return {"as_of": as_of, **scope.echo(), "rows": rows, "totals": totals}

@@ -1,0 +1,95 @@
+"""What a report counts: the caller's units, an optional unit and kind, and a period of days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, true
+from sqlalchemy.orm import Session
+
+from pathway import clock
+from pathway.access import RECORD_READERS, Caller
+from pathway.errors import InvalidInput
+from pathway.models import Unit
+from pathway.suppression import NOTE
+from pathway.units import unit_by_code
+from workflows.schema import MEMBER_KINDS
+
+LEVELS = ("level_1", "level_2", "level_3")
+COUNTS = (*LEVELS, "paused", "exited")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who asks and which members they asked about."""
+
+    caller: Caller
+    unit: Unit | None = None
+    kind: str | None = None
+    suppress: bool = False
+
+    @property
+    def reads_member_data(self) -> bool:
+        """Viewers see aggregates only; published (suppressed) figures never carry people."""
+        return self.caller.role in RECORD_READERS and not self.suppress
+
+    def units(self, unit_id: ColumnElement[int]) -> ColumnElement[bool]:
+        """Limit a unit-id column to the caller's scope and the unit asked for."""
+        clause = self.caller.unit_clause(unit_id)
+        if self.unit is not None:
+            clause = and_(clause, unit_id == self.unit.id)
+        return clause
+
+    def kinds(self, kind: ColumnElement[str]) -> ColumnElement[bool]:
+        return kind == self.kind if self.kind else true()
+
+    def echo(self) -> dict[str, object]:
+        """The filters as the response repeats them."""
+        return {"unit": self.unit.code if self.unit else None, "kind": self.kind,
+                "suppressed": self.suppress, "note": NOTE if self.suppress else None}
+
+
+def scope_for(session: Session, caller: Caller, *, unit: str | None = None,
+              kind: str | None = None, suppress: bool = False) -> Scope:
+    """Check the filters: an unknown (or out-of-scope) unit is not found, a bad kind is 422."""
+    if kind and kind not in MEMBER_KINDS:
+        raise InvalidInput("kind", f"Unknown kind {kind!r}; kinds are: {', '.join(MEMBER_KINDS)}.")
+    unit_row = unit_by_code(session, unit, caller) if unit else None
+    return Scope(caller=caller, unit=unit_row, kind=kind or None, suppress=suppress)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days in the service's zone, both ends included."""
+
+    start: date
+    end: date
+    zone: ZoneInfo
+
+    @property
+    def begins(self) -> datetime:
+        """The first instant of ``start`` in the zone, in UTC."""
+        return clock.end_of_day(self.start - timedelta(days=1), self.zone)
+
+    @property
+    def ends(self) -> datetime:
+        """The first instant after ``end`` in the zone, in UTC (exclusive)."""
+        return clock.end_of_day(self.end, self.zone)
+
+
+def period_for(start: date | None, end: date | None, zone: ZoneInfo) -> Period:
+    """``from``/``to`` with defaults: up to today, over the twelve calendar months to ``to``."""
+    end = end or clock.today(zone)
+    start = start or twelve_months_before(end)
+    if start > end:
+        raise InvalidInput("from", f"'from' ({start.isoformat()}) is after 'to' "
+                                   f"({end.isoformat()}).")
+    return Period(start=start, end=end, zone=zone)
+
+
+def twelve_months_before(day: date) -> date:
+    """The first day of the month eleven months before ``day``'s month."""
+    month = day.year * 12 + day.month - 1 - 11
+    return date(month // 12, month % 12 + 1, 1)

@@ -1,0 +1,200 @@
+"""The strategy group's page: what moved in the period (the "quick wins"), the carer gap, and
+who has waited longest, in figures and in words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from pathway import clock
+from pathway.engine import PATHWAY
+from pathway.models import Event, Instance, Member, Unit
+from pathway.reports.history import days_between, level_reached_at
+from pathway.reports.scope import LEVELS, Period, Scope
+from pathway.suppression import published, suppress_rows, suppress_totals
+
+ACTIVITY = ("joined", "advances", "step_backs", "exits", "awards", "training_completed")
+GAP = ("service_users", "carers")
+WAITING_LIMIT = 10
+LONG_WAIT_DAYS = 180
+LOWER_LEVELS = LEVELS[:-1]  # staying at the top level is not waiting
+
+
+def _prefixed(column: Any, prefix: str) -> Any:
+    """``machine`` starts with ``prefix`` as a range an index can use (':' + 1 is ';')."""
+    return and_(column >= prefix + ":", column < prefix + ";")
+
+
+def _tally(condition: Any, name: str) -> Any:
+    return func.sum(case((condition, 1), else_=0)).label(name)
+
+
+def _activity(session: Session, scope: Scope, period: Period) -> list[dict[str, Any]]:
+    """Events effective in the period per unit (the unit the member was in at the event)."""
+    pathway = (select(Event.unit_id.label("unit_id"),
+                      _tally(Event.trigger == "register", "joined"),
+                      _tally(Event.trigger == "advance", "advances"),
+                      _tally(Event.trigger == "step_back", "step_backs"),
+                      _tally(Event.trigger == "exit", "exits"))
+               .join(Member, Member.id == Event.member_id)
+               .where(Event.machine == PATHWAY, Event.effective_at >= period.begins,
+                      Event.effective_at < period.ends, scope.units(Event.unit_id))
+               .group_by(Event.unit_id))
+    made = (select(Event.unit_id.label("unit_id"),
+                   _tally(_prefixed(Event.machine, "award"), "awards"),
+                   _tally(_prefixed(Event.machine, "training"), "training_completed"))
+            .join(Member, Member.id == Event.member_id)
+            .where(or_(and_(_prefixed(Event.machine, "award"), Event.trigger == "award"),
+                       and_(_prefixed(Event.machine, "training"), Event.trigger == "complete")),
+                   Event.effective_at >= period.begins, Event.effective_at < period.ends,
+                   scope.units(Event.unit_id))
+            .group_by(Event.unit_id))
+    per_unit: dict[int, dict[str, int]] = {}
+    for statement in (pathway, made):
+        for record in session.execute(statement).mappings():
+            counts = per_unit.setdefault(record["unit_id"], dict.fromkeys(ACTIVITY, 0))
+            counts.update({k: int(v or 0) for k, v in record.items() if k != "unit_id"})
+    return _named(session, per_unit)
+
+
+def _carer_gap(session: Session, scope: Scope) -> list[dict[str, Any]]:
+    """Active carers and active service users per unit now."""
+    active = Instance.status == "active"
+    statement = (select(Member.unit_id,
+                        _tally(and_(active, Member.kind == "service_user"), "service_users"),
+                        _tally(and_(active, Member.kind == "carer"), "carers"))
+                 .join(Instance, and_(Instance.member_id == Member.id,
+                                      Instance.machine == PATHWAY))
+                 .where(scope.units(Member.unit_id)).group_by(Member.unit_id))
+    per_unit = {unit_id: {"service_users": int(users or 0), "carers": int(carers or 0)}
+                for unit_id, users, carers in session.execute(statement)}
+    return _named(session, per_unit)
+
+
+def _named(session: Session, per_unit: dict[int, dict[str, int]]) -> list[dict[str, Any]]:
+    """Rows keyed by unit code, in code order."""
+    codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(per_unit))).all())
+    return sorted(({"unit": codes[unit_id], **counts} for unit_id, counts in per_unit.items()),
+                  key=lambda row: row["unit"])
+
+
+def _waiting_query(scope: Scope, now: datetime) -> tuple[Any, Any]:
+    reached = level_reached_at(Instance.id, Instance.level, None, Instance)
+    days = days_between(now, reached)
+    statement = (select(Member.reference, Unit.code, Member.kind, Instance.level,
+                        reached.label("since"), days.label("days"))
+                 .join(Instance, and_(Instance.member_id == Member.id,
+                                      Instance.machine == PATHWAY))
+                 .join(Unit, Unit.id == Member.unit_id)
+                 .where(Instance.status == "active", Instance.level.in_(LOWER_LEVELS),
+                        scope.units(Member.unit_id)))
+    return statement, days
+
+
+def _waiting(session: Session, scope: Scope, now: datetime) -> dict[str, Any]:
+    statement, days = _waiting_query(scope, now)
+    long_waits = session.scalar(select(func.count()).select_from(
+        statement.where(days > LONG_WAIT_DAYS).subquery())) or 0
+    figures: dict[str, Any] = {"waiting_over_days": LONG_WAIT_DAYS,
+                               "waiting_over": int(long_waits)}
+    if not scope.reads_member_data:
+        figures.update(waiting_longest=[], waiting_withheld=True)
+        return figures
+    ordered = statement.order_by(days.desc(), Member.id).limit(WAITING_LIMIT)
+    figures.update(waiting_withheld=False, waiting_longest=[
+        {"reference": reference, "unit": unit, "kind": kind, "level": level,
+         "since": clock.as_utc(since) if since is not None else None, "days": days_at}
+        for reference, unit, kind, level, since, days_at in session.execute(ordered)])
+    return figures
+
+
+def _at_level_3(session: Session, scope: Scope) -> int:
+    return int(session.scalar(
+        select(func.count()).select_from(Instance).join(Member, Member.id == Instance.member_id)
+        .where(Instance.machine == PATHWAY, Instance.status == "active",
+               Instance.level == LEVELS[-1], scope.units(Member.unit_id))) or 0)
+
+
+def summary(session: Session, scope: Scope, period: Period, now: datetime) -> dict[str, Any]:
+    activity = _activity(session, scope, period)
+    totals = {name: sum(row[name] for row in activity) for name in ACTIVITY}
+    gap = _carer_gap(session, scope)
+    level_3 = _at_level_3(session, scope)
+    waiting = _waiting(session, scope, now)
+    if scope.suppress:
+        activity = suppress_rows(activity, ACTIVITY)
+        totals = suppress_totals(totals, ACTIVITY)
+        gap = suppress_rows(gap, GAP)
+        level_3 = published(level_3)
+        waiting["waiting_over"] = published(waiting["waiting_over"])
+    for row in gap:
+        row["carers_per_service_user"] = (
+            round(row["carers"] / row["service_users"], 2)
+            if row["carers"] is not None and row["service_users"] else None)
+    report = {"from": period.start, "to": period.end, **scope.echo(),
+              "activity": {"rows": activity, "totals": totals}, "carer_gap": gap,
+              "level_3_now": level_3, **waiting}
+    report["quick_wins"] = quick_wins(report)
+    report["gaps"] = gaps(report)
+    return report
+
+
+def figure(count: int | None, one: str, many: str | None = None, *,
+           approximate: bool = False) -> str:
+    """A count in words: a hidden count reads "fewer than 8", a rounded one "about"."""
+    many = many or one + "s"
+    if count is None:
+        return f"fewer than 8 {many}"
+    about = "about " if approximate and count else ""
+    return f"{about}{count} {one if count == 1 and not about else many}"
+
+
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:]
+
+
+def quick_wins(report: dict[str, Any]) -> list[str]:
+    """What went well, in words a strategy group can read out."""
+    totals = report["activity"]["totals"]
+    rounded = report["suppressed"]
+    span = f"from {report['from'].isoformat()} to {report['to'].isoformat()}"
+    said = [
+        (totals["advances"], f"{{}} up a level {span}.", ("step", "steps")),
+        (totals["awards"], "{} made.", ("accreditation award", None)),
+        (totals["training_completed"], "{} completed.", ("training module", None)),
+        (totals["joined"], "{} joined.", ("new member", None)),
+        (report["level_3_now"], "{} now working in partnership at Level 3.", ("member", None)),
+    ]
+    wins = [_sentence(text.format(figure(count, *words, approximate=rounded)))
+            for count, text, words in said if count != 0]
+    best = [row for row in report["activity"]["rows"] if row["advances"]]
+    if best and not rounded:
+        top = max(best, key=lambda row: (row["advances"], row["unit"]))
+        wins.append(f"Most steps up in {top['unit']}: {figure(top['advances'], 'step')}.")
+    return wins or ["No steps up, awards or completed training were recorded in this period."]
+
+
+def gaps(report: dict[str, Any]) -> list[str]:
+    """Where attention is needed: the carer gap, leavers, step-backs and long waits."""
+    rounded = report["suppressed"]
+    found = []
+    short = [row for row in report["carer_gap"] if row["service_users"]
+             and (row["carers"] or 0) < row["service_users"]]
+    short.sort(key=lambda row: (row["carers_per_service_user"] or 0, row["unit"]))
+    for row in short[:3]:
+        carers = figure(row["carers"], "active carer", approximate=rounded)
+        users = figure(row["service_users"], "active service user", approximate=rounded)
+        found.append(f"Carer gap in {row['unit']}: {carers} for {users}.")
+    totals = report["activity"]["totals"]
+    said = [
+        (totals["exits"], "{} left in the period.", ("member", None)),
+        (totals["step_backs"], "{} back a level in the period.", ("step", None)),
+        (report["waiting_over"], f"{{}} waited more than {report['waiting_over_days']} days "
+                                 "at Level 1 or 2.", ("member has", "members have")),
+    ]
+    found += [_sentence(text.format(figure(count, *words, approximate=rounded)))
+              for count, text, words in said if count != 0]
+    return found

@@ -1,0 +1,240 @@
+"""Reports over HTTP: roles, scope, validation, formats (JSON, CSV, SVG) and suppression."""
+
+from __future__ import annotations
+
+import csv
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.integration.test_reports_history import build_history, counts, row
+
+DIST = "/api/v1/reports/level-distribution"
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture
+def history(db_url, catalogue, unit, member):  # type: ignore[no-untyped-def]
+    return build_history(db_url, catalogue, unit, member)
+
+
+def test_level_distribution_as_of_a_day_as_api_md_shows(client, auth, history):
+    answer = client.get(f"{DIST}?as_of=2026-06-30", headers=auth("viewer"))
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["as_of"] == "2026-06-30"
+    assert body["rows"] == [
+        row("east", "staff", level_1=1), row("north", "carer", exited=1),
+        row("north", "service_user", paused=1), row("south", "carer", level_1=1),
+        row("south", "service_user", level_3=1, exited=1)]
+    assert body["totals"] == counts(level_1=2, level_3=1, paused=1, exited=2)
+    assert (body["suppressed"], body["note"]) == (False, None)
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator", "training_lead", "viewer"])
+def test_every_reading_role_may_read_reports(client, auth, history, role):
+    assert client.get(DIST, headers=auth(role)).status_code == 200
+
+
+def test_members_may_not_read_reports_and_strangers_must_sign_in(client, auth, history):
+    for path in ("level-distribution", "progression", "time-in-level", "attrition", "summary"):
+        refused = client.get(f"/api/v1/reports/{path}",
+                             headers=auth("member", member_id=history["S1"]))
+        assert refused.status_code == 403, path
+        assert client.get(f"/api/v1/reports/{path}").status_code == 401
+
+
+def test_a_viewer_sees_only_their_units(client, auth, history):
+    headers = auth("viewer", units=["north"])
+    body = client.get(DIST, headers=headers).get_json()
+    assert body["rows"] == [row("north", "carer", exited=1),
+                            row("north", "service_user", paused=1)]
+    outside = client.get(f"{DIST}?unit=south", headers=headers)
+    assert outside.status_code == 404
+    assert outside.get_json()["message"] == "There is no unit 'south'."
+
+
+def test_unknown_unit_is_404_and_bad_values_are_422_naming_the_field(client, auth, history):
+    headers = auth("admin")
+    assert client.get(f"{DIST}?unit=nowhere", headers=headers).status_code == 404
+    for query, field in (("as_of=2026-13-01", "as_of"), ("kind=visitor", "kind"),
+                         ("format=pdf", "format"), ("suppress=maybe", "suppress")):
+        answer = client.get(f"{DIST}?{query}", headers=headers)
+        assert answer.status_code == 422, query
+        assert field in answer.get_json()["errors"], query
+    backwards = client.get("/api/v1/reports/attrition?from=2026-02-01&to=2026-01-01",
+                           headers=headers)
+    assert backwards.status_code == 422
+    assert list(backwards.get_json()["errors"]) == ["from"]
+    assert "after" in backwards.get_json()["message"]
+    bad_interval = client.get("/api/v1/reports/progression?interval=fortnight", headers=headers)
+    assert list(bad_interval.get_json()["errors"]) == ["interval"]
+    too_long = client.get("/api/v1/reports/progression?from=2020-01-01&to=2026-01-01"
+                          "&interval=week", headers=headers)
+    assert (too_long.status_code, list(too_long.get_json()["errors"])) == (422, ["interval"])
+
+
+def test_empty_query_values_mean_no_filter(client, auth, history):
+    headers = auth("admin")
+    plain = client.get(DIST, headers=headers).get_json()
+    empty = client.get(f"{DIST}?as_of=&unit=&kind=&format=&suppress=", headers=headers)
+    assert empty.status_code == 200
+    assert empty.get_json() == plain
+    assert plain["as_of"] is None
+    assert plain["totals"] == counts(level_1=4, level_3=1, paused=1, exited=1)
+
+
+def test_level_distribution_as_csv(client, auth, history):
+    answer = client.get(f"{DIST}?as_of=2026-03-31&format=csv", headers=auth("viewer"))
+    assert answer.status_code == 200
+    assert answer.mimetype == "text/csv"
+    assert answer.get_data(as_text=True) == (
+        "unit,kind,level_1,level_2,level_3,paused,exited,total\r\n"
+        "east,staff,1,0,0,0,0,1\r\n"
+        "north,carer,0,0,0,0,1,1\r\n"
+        "north,service_user,0,2,0,0,0,2\r\n"
+        "south,service_user,0,1,0,0,0,1\r\n"
+        "total,,1,3,0,0,1,5\r\n")
+
+
+def test_level_distribution_as_svg_is_a_titled_chart(client, auth, history):
+    answer = client.get(f"{DIST}?format=svg&as_of=2026-06-30&kind=service_user",
+                        headers=auth("viewer"))
+    assert answer.status_code == 200
+    assert answer.mimetype == "image/svg+xml"
+    root = ET.fromstring(answer.get_data())  # noqa: S314 (our own chart, in a test)
+    assert root.tag == f"{SVG_NS}svg"
+    text = " ".join(t.strip() for t in root.itertext() if t.strip())
+    title = "Members by level and status – service users, 2026-06-30"
+    assert title in text
+    for label in ("Unit", "Members",  # axes
+                  "Level 1 (active)", "Paused", "Exited",  # legend
+                  "north", "south"):  # one bar per unit
+        assert label in text
+    assert "#0072b2" in answer.get_data(as_text=True).lower()  # Okabe-Ito blue
+
+
+def test_suppressed_distribution_hides_small_counts_and_cannot_be_undone(client, auth, unit,
+                                                                         member):
+    unit("big")
+    for _ in range(9):
+        member("carer", "big")
+    for _ in range(12):
+        member("service_user", "big")
+    for _ in range(3):
+        member("service_user", "big", level="level_2")
+    body = client.get(f"{DIST}?suppress=true", headers=auth("viewer")).get_json()
+    assert body["suppressed"] is True
+    assert "1 to 7" in body["note"]
+    # S-U level 2 (3) is small; its row and columns each get a second hidden cell.
+    assert body["rows"] == [
+        {"unit": "big", "kind": "carer", "level_1": None, "level_2": 0, "level_3": 0,
+         "paused": 0, "exited": 0, "total": None, "suppressed": ["level_1", "total"]},
+        {"unit": "big", "kind": "service_user", "level_1": None, "level_2": None,
+         "level_3": 0, "paused": 0, "exited": 0, "total": None,
+         "suppressed": ["level_1", "level_2", "total"]}]
+    # Totals are rounded from the true 21, 3 and 24, not added up from the cells.
+    assert body["totals"] == {"level_1": 20, "level_2": None, "level_3": 0, "paused": 0,
+                              "exited": 0, "total": 25, "suppressed": ["level_2"]}
+    as_csv = client.get(f"{DIST}?suppress=true&format=csv", headers=auth("viewer"))
+    lines = list(csv.reader(io.StringIO(as_csv.get_data(as_text=True))))
+    assert lines[2] == ["big", "service_user", "[c]", "[c]", "0", "0", "0", "[c]"]
+    assert lines[3] == ["total", "", "20", "[c]", "0", "0", "0", "25"]
+
+
+def test_progression_as_json_csv_and_svg(client, auth, history):
+    headers = auth("viewer")
+    query = "/api/v1/reports/progression?from=2026-01-01&to=2026-03-31&interval=month"
+    body = client.get(query, headers=headers).get_json()
+    assert (body["from"], body["to"], body["interval"]) == ("2026-01-01", "2026-03-31", "month")
+    assert [(p["period_start"], p["as_of"], p["totals"]["total"]) for p in body["series"]] == [
+        ("2026-01-01", "2026-01-31", 4), ("2026-02-01", "2026-02-28", 5),
+        ("2026-03-01", "2026-03-31", 5)]
+    lines = client.get(f"{query}&format=csv&unit=south", headers=headers).get_data(as_text=True)
+    assert lines.splitlines() == [
+        "period_start,as_of,unit,kind,level_1,level_2,level_3,paused,exited,total",
+        "2026-01-01,2026-01-31,total,,0,0,0,0,0,0",
+        "2026-02-01,2026-02-28,south,service_user,0,1,0,0,0,1",
+        "2026-02-01,2026-02-28,total,,0,1,0,0,0,1",
+        "2026-03-01,2026-03-31,south,service_user,0,1,0,0,0,1",
+        "2026-03-01,2026-03-31,total,,0,1,0,0,0,1"]
+    chart = client.get(f"{query}&format=svg", headers=headers)
+    assert chart.mimetype == "image/svg+xml"
+    text = " ".join(ET.fromstring(chart.get_data()).itertext())  # noqa: S314
+    assert "Members by level, each month, 2026-01-01 to 2026-03-31" in text
+
+
+def test_time_in_level_over_http(client, auth, history):
+    body = client.get("/api/v1/reports/time-in-level?kind=service_user",
+                      headers=auth("viewer")).get_json()
+    first, second = body["steps"]
+    assert (first["made_it"], first["advances"], first["median_days"], first["iqr_days"]) == (
+        3, 4, 25.0, 20.0)
+    assert first["waiting"] == 2  # S3 and S4 (service users only)
+    assert (second["made_it"], second["median_days"], second["waiting"]) == (1, 89.0, 0)
+    as_csv = client.get("/api/v1/reports/time-in-level?format=csv&kind=carer",
+                        headers=auth("viewer")).get_data(as_text=True)
+    assert as_csv.splitlines()[0] == ("from_level,to_level,made_it,advances,median_days,"
+                                      "q1_days,q3_days,iqr_days,waiting,waiting_median_days,"
+                                      "waiting_longest_days")
+    assert as_csv.splitlines()[2] == "level_2,level_3,0,0,,,,,0,,"
+
+
+def test_attrition_feedback_reaches_coordinators_but_never_viewers(client, auth, history):
+    query = "/api/v1/reports/attrition?from=2026-01-01&to=2026-06-30"
+    coordinator = client.get(query, headers=auth("coordinator")).get_json()
+    assert [f["feedback"] for f in coordinator["feedback"]] == [
+        "Too unwell to keep coming", "More evening meetings please"]
+    assert coordinator["feedback_withheld"] is False
+    assert (coordinator["exits"], coordinator["rejoined"], coordinator["rejoin_rate"]) == (
+        2, 1, 0.5)
+    viewer = client.get(query, headers=auth("viewer"))
+    body = viewer.get_json()
+    assert (body["feedback"], body["feedback_withheld"], body["feedback_count"]) == (
+        [], True, None)
+    assert "Too unwell" not in viewer.get_data(as_text=True)
+    published = client.get(f"{query}&suppress=true", headers=auth("admin")).get_json()
+    assert published["feedback_withheld"] is True
+    assert (published["exits"], published["rejoin_rate"]) == (None, None)
+
+
+def test_attrition_scoped_to_the_callers_units(client, auth, history):
+    body = client.get("/api/v1/reports/attrition?from=2026-01-01&to=2026-06-30",
+                      headers=auth("coordinator", units=["north"])).get_json()
+    assert body["rows"] == [{"unit": "north", "kind": "carer", "exit_reason": "moved_away",
+                             "level": "level_1", "exits": 1}]
+    assert [f["feedback"] for f in body["feedback"]] == ["More evening meetings please"]
+
+
+def test_summary_for_the_strategy_group(client, auth, history):
+    query = "/api/v1/reports/summary?from=2026-01-01&to=2026-06-30"
+    admin = client.get(query, headers=auth("admin")).get_json()
+    assert admin["activity"]["totals"] == {"joined": 6, "advances": 5, "step_backs": 1,
+                                           "exits": 2, "awards": 1, "training_completed": 2}
+    assert [w["reference"] for w in admin["waiting_longest"]] == ["ST1", "C2", "S3", "S4"]
+    assert "Carer gap in south: 1 active carer for 3 active service users." in admin["gaps"]
+    viewer = client.get(query, headers=auth("viewer")).get_json()
+    assert (viewer["waiting_longest"], viewer["waiting_withheld"]) == ([], True)
+    assert viewer["quick_wins"] == admin["quick_wins"]
+    published = client.get(f"{query}&suppress=true", headers=auth("admin")).get_json()
+    assert published["activity"]["totals"]["advances"] is None
+    assert published["quick_wins"][0] == "Fewer than 8 steps up a level from 2026-01-01 to " \
+                                         "2026-06-30."
+    assert published["waiting_withheld"] is True
+    as_csv = client.get(f"{query}&format=csv", headers=auth("viewer")).get_data(as_text=True)
+    assert as_csv.splitlines()[:2] == [
+        "unit,joined,advances,step_backs,exits,awards,training_completed,"
+        "active_service_users,active_carers",
+        "east,1,0,0,0,0,0,0,0"]
+
+
+def test_openapi_declares_json_csv_and_svg_and_the_suppression_rule(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    operation = spec["paths"]["/api/v1/reports/level-distribution"]["get"]
+    assert set(operation["responses"]["200"]["content"]) == {
+        "application/json", "text/csv", "image/svg+xml"}
+    suppress = next(p for p in operation["parameters"] if p["name"] == "suppress")
+    assert "rounded to the nearest 5" in suppress["description"]
+    attrition = spec["paths"]["/api/v1/reports/attrition"]["get"]
+    assert {p["name"] for p in attrition["parameters"]} >= {"from", "to", "unit", "kind"}
