@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, render_template
-from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
 from api import db, errors, logs
@@ -57,35 +56,30 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     db.init_app(app)
 
-    from api import health, members, pathways, privacy, units
+    from api import (
+        awards,
+        health,
+        members,
+        milestones,
+        pathways,
+        privacy,
+        reports,
+        training,
+        units,
+    )
+    from api import workflows as workflow_views
 
     # After the request line is hooked in (logs above), so a failed audit write is logged as 500.
     privacy.init_app(app)
 
-    for blueprint in (health.blp, units.blp, members.blp, pathways.blp):
-        api.register_blueprint(blueprint, url_prefix="/api/v1")
-    for module in _optional_blueprints():
+    for module in (health, units, members, pathways, milestones, training, awards, reports,
+                   workflow_views, privacy):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
 
     @app.get("/")
     def home() -> str:
         return render_template("home.html")
 
-    with app.app_context():
-        engine_for(app.config["DATABASE_URL"])
-    app.extensions["pathway_probe"] = text("SELECT 1")
+    engine_for(app.config["DATABASE_URL"])
     return app
 
-
-def _optional_blueprints() -> list[Any]:
-    """Blueprints for the areas built alongside the core (each registers when present)."""
-    import importlib
-
-    found = []
-    for name in ("training", "awards", "milestones", "reports", "workflows", "privacy"):
-        try:
-            found.append(importlib.import_module(f"api.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"api.{name}":
-                raise
-    return found
