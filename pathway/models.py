@@ -102,6 +102,10 @@ class Event(Base):
               "effective_at", "seq"),
         # Attrition, time in level and the summary pick one trigger over a period.
         Index("ix_events_machine_trigger_effective_at", "machine", "trigger", "effective_at"),
+        # The same as-of probe, covering what it reads (state and unit): PostgreSQL answers it
+        # from the index alone instead of one heap page per member (docs/PERFORMANCE.md).
+        Index("ix_events_pathway_as_of", "member_id", "machine", "effective_at", "seq",
+              "to_state", "unit_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
