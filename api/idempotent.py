@@ -31,9 +31,10 @@ def respond_once(run: Callable[[], dict[str, Any]], status: int = 201) -> Respon
     The stored answer commits in the same transaction as the change, so a retry after a lost
     response finds exactly one write and gets the same answer back.
     """
-    key = request.headers.get(HEADER)
-    if key is not None and (not key.strip() or len(key) > idempotency.MAX_KEY_LENGTH
-                            or "\x00" in key):
+    # HTTP strips a header value's surrounding whitespace: a blank key is no key at all, which
+    # is also what the documented parameter (a string of at most 200 characters) allows.
+    key = _key_from_header()
+    if key is not None and (len(key) > idempotency.MAX_KEY_LENGTH or "\x00" in key):
         abort(400, message=f"The {HEADER} header must be 1 to {idempotency.MAX_KEY_LENGTH} "
                            "characters.")
     if not key:
@@ -65,6 +66,17 @@ def respond_once(run: Callable[[], dict[str, Any]], status: int = 201) -> Respon
             raise
         return _replay(stored)
     return _respond(body, status)
+
+
+def _key_from_header() -> str | None:
+    """The key as the client wrote it: WSGI hands header bytes over as latin-1, while clients
+    send UTF-8, so a key within 200 characters must not count its bytes as characters."""
+    raw = request.headers.get(HEADER) or ""
+    try:
+        key = raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        key = raw
+    return key.strip() or None
 
 
 def _recall_fresh(user_id: int, key: str, digest: str) -> idempotency.Stored | None:

@@ -259,7 +259,10 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             "--workers", str(workers), "--threads", str(threads), "--bind", f"{host}:{port}",
             "--access-logfile", "-", "--access-logformat",
             '{"request":"%(m)s %(U)s","status":%(s)s,"ms":%(M)s}',
-            "--limit-request-line", "8190", "--graceful-timeout", "10",
+            # Long addresses and headers reach the app, which answers in the API's JSON
+            # shape, instead of gunicorn's own HTML 414/431 (0: no request-line limit).
+            "--limit-request-line", "0", "--limit-request-field_size", "65536",
+            "--graceful-timeout", "10",
             "api.wsgi:app"]
     os.execv(sys.executable, args)  # noqa: S606 (replace this process with gunicorn)
 
