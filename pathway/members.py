@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from pathway import clock
 from pathway.access import Caller
 from pathway.engine import PATHWAY, Actor, Firing, Outcome, fire, register
-from pathway.errors import Duplicate, InvalidInput, NotFound
+from pathway.errors import Conflict, Duplicate, InvalidInput, NotFound
 from pathway.models import Instance, Member
 from pathway.progress import pathway_summary
 from pathway.units import unit_by_code
@@ -100,7 +100,8 @@ def transfer(session: Session, catalogue: Catalogue, member: Member, unit_code: 
     except NotFound as exc:
         raise NotFound(f"There is no unit {unit_code!r}.") from exc
     if unit.id == member.unit_id:
-        raise InvalidInput("unit", f"The member is already in {unit_code!r}.")
+        raise Conflict(f"The member is already in {unit_code!r}; nothing to transfer.",
+                       slug="already_in_unit")
     return fire(session, catalogue, member, PATHWAY,
                 Firing(trigger="transfer", reason=reason, on=on, unit_id=unit.id,
                        expected_version=expected_version), actor, zone)

@@ -101,7 +101,8 @@ def test_transfer_is_recorded_and_moves_the_member(client, auth, member, unit):
     assert body["event"]["from_state"] == body["event"]["to_state"] == "level_1"
     again = client.post(f"/api/v1/members/{member_id}/transfer", headers=headers,
                         json={"unit": "ty-draw"})
-    assert again.status_code == 422
+    assert again.status_code == 409
+    assert again.get_json()["error"] == "already_in_unit"
 
 
 def test_members_outside_scope_are_not_found(client, auth, member, unit):

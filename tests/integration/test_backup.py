@@ -18,7 +18,9 @@ from pathway.audit import record_read
 from pathway.cli import cli
 from pathway.db import engine_for, is_sqlite, unit_of_work
 from pathway.engine import Firing, fire
+from pathway.members import register_member
 from pathway.models import Base, Member
+from pathway.units import create_unit
 from pathway.users import create_user
 from tests.conftest import SYSTEM, TZ, _create_pg_database
 
@@ -110,10 +112,14 @@ def test_restore_replaces_what_the_database_held(db_url, fresh_url, tmp_path, ca
     assert _everything(fresh_url) == _everything(db_url)
 
 
-def test_sqlite_backup_runs_while_a_write_is_open(db_url, tmp_path, member, unit):
-    if not is_sqlite(db_url):
-        pytest.skip("SQLite's online backup")
-    member()
+def test_sqlite_backup_runs_while_a_write_is_open(tmp_path, catalogue):
+    """SQLite's online backup only: it copies what is committed while a writer holds the lock."""
+    db_url = f"sqlite:///{tmp_path / 'live' / 'pathway.db'}"
+    migrate.upgrade(db_url)
+    with unit_of_work(db_url) as s:
+        create_unit(s, "cefn-yr-afon", "Cefn yr Afon", "open_rehab")
+        register_member(s, catalogue, SYSTEM, reference="SU-0001", kind="service_user",
+                        unit="cefn-yr-afon", zone=TZ)
     writer = sqlite3.connect(db_url.removeprefix("sqlite:///"), isolation_level=None)
     try:
         writer.execute("BEGIN IMMEDIATE")
