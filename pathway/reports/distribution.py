@@ -67,6 +67,31 @@ def counts_at(scope: Scope, bound: ColumnElement[datetime] | datetime, *,
             .group_by(*keys))
 
 
+def counts_at_lateral(scope: Scope, bound: datetime, joined_by: date, *,
+                      by_kind: bool = True) -> Select[Any]:
+    """``counts_at`` for one bound, spelled for PostgreSQL (docs/PERFORMANCE.md).
+
+    PostgreSQL plans ``JOIN events ON id = (correlated subquery)`` as a hash join over the
+    whole event log that re-runs the subquery per probe (19 s at 1M members / 10M events);
+    as a LATERAL join it is one index-only probe of ix_events_pathway_as_of per member. Nobody
+    has a pathway event before joining, so members who joined after the day are skipped.
+    """
+    earlier = aliased(Event, name="earlier")
+    state = (select(earlier.to_state, earlier.unit_id)
+             .where(earlier.member_id == Member.id, earlier.machine == PATHWAY,
+                    earlier.effective_at < bound)
+             .order_by(earlier.effective_at.desc(), earlier.seq.desc())
+             .limit(1).correlate(Member).lateral("state"))
+    columns = [_tally(state.c.to_state == level, level) for level in LEVELS]
+    columns += [_tally(state.c.to_state.like("%" + PAUSED_SUFFIX), "paused"),
+                _tally(state.c.to_state.like("%" + EXITED_SUFFIX), "exited")]
+    keys = [state.c.unit_id.label("unit_id"), *([Member.kind.label("kind")] if by_kind else [])]
+    return (select(*keys, *columns).select_from(Member).join(state, true())
+            .where(Member.joined_on <= joined_by, scope.units(state.c.unit_id),
+                   scope.kinds(Member.kind))
+            .group_by(*keys))
+
+
 def distribution_rows(session: Session, counts: Select[Any], scope: Scope, *, by_kind: bool,
                       extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Run a counting statement and name its units; rows ordered by (extra, unit, kind)."""
@@ -105,6 +130,8 @@ def level_distribution(session: Session, scope: Scope, zone: ZoneInfo, *,
     """The distribution now, or at the end of ``as_of`` in the service's zone."""
     if as_of is None:
         counts = current_counts(scope, by_kind=by_kind)
+    elif session.get_bind().dialect.name == "postgresql":
+        counts = counts_at_lateral(scope, clock.end_of_day(as_of, zone), as_of, by_kind=by_kind)
     else:
         counts = counts_at(scope, clock.end_of_day(as_of, zone), by_kind=by_kind)
     rows, totals = table(distribution_rows(session, counts, scope, by_kind=by_kind),
