@@ -31,7 +31,7 @@ TZ = __import__("zoneinfo").ZoneInfo("Europe/London")
 SYSTEM = Actor(name="test", role="admin")
 
 
-def _postgres_answers() -> bool:
+def postgres_answers() -> bool:
     import psycopg
 
     try:
@@ -41,7 +41,7 @@ def _postgres_answers() -> bool:
         return False
 
 
-def _create_pg_database() -> tuple[str, Callable[[], None]]:
+def create_pg_database() -> tuple[str, Callable[[], None]]:
     import psycopg
 
     name = f"pathway_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
@@ -70,11 +70,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         migrate.upgrade(url)
         yield url
         return
-    if not _postgres_answers():
+    if not postgres_answers():
         if os.environ.get("PATHWAY_REQUIRE_POSTGRES") == "true":
             pytest.fail("PostgreSQL is required (CI) but does not answer on 127.0.0.1:5432")
         pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432")
-    url, drop = _create_pg_database()
+    url, drop = create_pg_database()
     migrate.upgrade(url)
     yield url
     drop()

@@ -18,7 +18,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,9 +25,9 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import create_pg_database, postgres_answers
+
 ROOT = Path(__file__).resolve().parents[2]
-PG_ADMIN_URL = os.environ.get("PATHWAY_TEST_PG",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 START_TIMEOUT_S = 60.0
 REQUEST_TIMEOUT_S = 60.0
 
@@ -150,16 +149,6 @@ class Server:
         return self.log_path.read_text(errors="replace")[-5000:] if self.log_path.exists() else ""
 
 
-def _postgres_answers() -> bool:
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_ADMIN_URL.replace("+psycopg", ""), connect_timeout=3):
-            return True
-    except psycopg.Error:
-        return False
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
                     ) -> Iterator[str]:
@@ -169,26 +158,16 @@ def server_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
         pathway_command("db", "upgrade", database_url=url)
         yield url
         return
-    if not _postgres_answers():
+    if not postgres_answers():
         if os.environ.get("PATHWAY_REQUIRE_POSTGRES") == "true":
             pytest.fail("PostgreSQL is required (CI) but does not answer on 127.0.0.1:5432")
         pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432")
-    import psycopg
-
-    name = f"pathway_e2e_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = PG_ADMIN_URL.replace("+psycopg", "")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    url, drop = create_pg_database()
     try:
         pathway_command("db", "upgrade", database_url=url)
         yield url
     finally:
-        from pathway.db import engine_for
-
-        engine_for(url).dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop()
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from pathway.members import register_member
 from pathway.models import Base, Member
 from pathway.units import create_unit
 from pathway.users import create_user
-from tests.conftest import SYSTEM, TZ, _create_pg_database
+from tests.conftest import SYSTEM, TZ, create_pg_database
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def fresh_url(db_url: str, tmp_path: Path) -> Iterator[str]:
         return
     if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
         pytest.skip("pg_dump/pg_restore are not on PATH")
-    url, drop = _create_pg_database()
+    url, drop = create_pg_database()
     yield url
     drop()
 
