@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter
 
 from api import db, errors, logs
 from api.schemas import ErrorSchema
+from pathway.cli import cli as pathway_cli
 from pathway.config import Settings
 from pathway.db import engine_for
 from workflows import load as load_definitions
@@ -75,6 +76,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for module in (health, units, members, pathways, milestones, training, awards, reports,
                    workflow_views, privacy):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
+
+    # The same commands through Flask's CLI: `flask --app api pathway check`.
+    app.cli.add_command(pathway_cli, "pathway")
 
     @app.get("/")
     def home() -> str:

@@ -14,12 +14,14 @@ import click
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+import workflows
 from pathway import clock, migrate
 from pathway.config import Settings
 from pathway.db import unit_of_work
 from pathway.engine import Actor
 from pathway.errors import PathwayError
 from pathway.models import User
+from workflows.schema import DefinitionError
 
 
 def settings() -> Settings:
@@ -255,6 +257,11 @@ def check_command() -> None:
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1))
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the production server (gunicorn, gthread workers)."""
+    try:
+        workflows.load()
+    except DefinitionError as error:
+        # Refuse before any worker boots: a half-configured service never serves.
+        raise click.ClickException(str(error)) from error
     args = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread",
             "--workers", str(workers), "--threads", str(threads), "--bind", f"{host}:{port}",
             "--access-logfile", "-", "--access-logformat",
