@@ -1,0 +1,173 @@
+"""``python -m benchmarks``: build the data, measure, print the table (progress on stderr).
+
+Environment: BENCH_QUICK=1 for a smaller run; BENCH_PG_MEMBERS (default 1,000,000; 0 skips
+PostgreSQL); BENCH_SQLITE_MEMBERS, BENCH_IMPORT_MEMBERS, BENCH_HTTP_REQUESTS,
+BENCH_MEMORY_MEMBERS; BENCH_PG_URL (a maintenance database on the server to use) and
+BENCH_PG_DATABASE (created and dropped by the run); BENCH_DIR for the SQLite files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import workflows
+from benchmarks import postgres
+from benchmarks.dataset import Loaded, load
+from benchmarks.distribution import (
+    bare_group_by,
+    distribution_source,
+    health,
+    lateral_as_of,
+    total_members,
+)
+from benchmarks.importing import throughput
+from benchmarks.machine import describe
+from benchmarks.server import Client, admin_token, serving
+from benchmarks.settings import BenchSettings
+from benchmarks.table import Figure, ms, render
+from benchmarks.timing import timed
+from benchmarks.transitions import active_members, latency, memory
+
+MB = 1024 * 1024
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def loaded_line(name: str, loaded: Loaded) -> str:
+    return (f"{name}: {loaded.members:,} members, {loaded.events:,} events, {loaded.units} "
+            f"units, generated in {loaded.seconds:.1f} s; as-of day {loaded.as_of}")
+
+
+def sqlite_figures(config: BenchSettings, folder: Path, notes: list[str]) -> list[Figure]:
+    url = f"sqlite:///{folder / 'bench.db'}"
+    say(f"SQLite: generating {config.sqlite_members:,} members with history")
+    loaded = load(url, config.sqlite_members, workflows.load(), config.seed)
+    notes.append(loaded_line("SQLite", loaded))
+    bare = bare_group_by(url, runs=20)
+    figures = []
+    with serving(url, folder / "serve-sqlite.log") as server:
+        client = Client(server.port, admin_token(url))
+        source = distribution_source(url, client)
+        say(f"SQLite: level distribution ({source.how})")
+        check = total_members(source.fetch(None))
+        if check != loaded.members:
+            notes.append(f"WARNING: the current distribution counts {check} members, "
+                         f"not {loaded.members}")
+        ping = health(client, runs=200)
+        now = timed(lambda: source.fetch(None), runs=20, warmup=2)
+        then = timed(lambda: source.fetch(loaded.as_of), runs=10, warmup=1)
+        floor = bare.median + ping.median
+        figures += [
+            Figure(f"Level distribution, SQLite {loaded.members // 1000}k ({source.how})",
+                   ms(now.median), f"{ms(floor)} (bare GROUP BY {ms(bare.median)} + health "
+                                   f"{ms(ping.median)})",
+                   f"{now.median / floor:.1f}x", "<= 3x", now.median <= 3 * floor),
+            Figure(f"As-of distribution ({loaded.as_of}), SQLite", ms(then.median),
+                   f"{ms(now.median)} (current)", f"{then.median / now.median:.1f}x", "<= 5x",
+                   then.median <= 5 * now.median)]
+
+        say(f"SQLite: {config.http_requests} transitions against as many health checks")
+        pool = active_members(url, 100)
+        move = latency(client, pool, config.http_requests)
+        figures.append(Figure(
+            f"Transition over HTTP (pause/resume, median of {move.requests})",
+            ms(move.transition), f"{ms(move.health)} (GET /health)",
+            f"{move.transition / move.health:.1f}x", "<= 4x",
+            move.transition <= 4 * move.health))
+        client.close()
+
+        say(f"SQLite: worker memory over {config.memory_members:,} distinct members")
+        members = active_members(url, config.memory_members + 200, skip=len(pool))
+        used = memory(server, client.token or "", members)
+        growth = used.after - used.before
+        figures.append(Figure(
+            f"Worker RSS growth, {used.requests:,} transitions on {used.members:,} members",
+            f"{growth / MB:+.1f} MB", f"{used.before / MB:.1f} MB after warm-up",
+            f"{used.after / used.before:.2f}x (peak {used.peak / MB:.1f} MB)", "< 30 MB",
+            growth < 30 * MB))
+        notes.append(f"memory run: {used.requests:,} transitions in {used.seconds:.1f} s from "
+                     f"4 client threads, 2 gunicorn workers x 4 threads")
+    return figures
+
+
+def import_figure(config: BenchSettings, folder: Path) -> Figure:
+    say(f"import: pathway import members with {config.import_members:,} rows")
+    result = throughput(folder, config.import_members, config.seed)
+    return Figure(f"Import `pathway import members`, {result.members:,} rows (wall time)",
+                  f"{result.rate:,.0f} members/s",
+                  f"{result.baseline_rate:,.0f} rows/s (csv + bare executemany)",
+                  f"{result.baseline_rate / result.rate:.1f}x slower", ">= 5,000/s",
+                  result.rate >= 5_000)
+
+
+def postgres_figures(config: BenchSettings, folder: Path, notes: list[str]) -> list[Figure]:
+    url = postgres.create(config)
+    try:
+        say(f"PostgreSQL: generating {config.pg_members:,} members with history")
+        loaded = load(url, config.pg_members, workflows.load(), config.seed)
+        notes.append(loaded_line("PostgreSQL", loaded))
+        bare = bare_group_by(url, runs=5)
+        with serving(url, folder / "serve-postgres.log") as server:
+            client = Client(server.port, admin_token(url))
+            source = distribution_source(url, client)
+            say(f"PostgreSQL: level distribution ({source.how})")
+            ping = health(client, runs=100)
+            now = timed(lambda: source.fetch(None), runs=5, warmup=1)
+            say("PostgreSQL: as-of distribution")
+            then = timed(lambda: source.fetch(loaded.as_of), runs=3, warmup=1)
+            client.close()
+        say("PostgreSQL: the as-of query alone")
+        proposed = lateral_as_of(url, loaded.as_of, runs=3)
+        scale = f"{loaded.members / 1e6:g}M members, {loaded.events / 1e6:.1f}M events"
+        floor = bare.median + ping.median
+        return [
+            Figure(f"Level distribution, PostgreSQL {scale} ({source.how})", ms(now.median),
+                   f"{ms(floor)} (bare GROUP BY {ms(bare.median)} + health {ms(ping.median)})",
+                   f"{now.median / floor:.1f}x", "< 1 s", now.median < 1.0),
+            Figure(f"As-of distribution ({loaded.as_of}), PostgreSQL", ms(then.median),
+                   f"{ms(now.median)} (current)", f"{then.median / now.median:.1f}x", "< 3 s",
+                   then.median < 3.0),
+            Figure("  the as-of query alone (SQL, no HTTP)",
+                   ms(proposed.median), f"{ms(now.median)} (current)",
+                   f"{proposed.median / now.median:.1f}x", "< 3 s", proposed.median < 3.0)]
+    finally:
+        postgres.drop(config)
+
+
+def main() -> None:
+    config = BenchSettings.from_env()
+    started = time.perf_counter()
+    own_folder = "BENCH_DIR" not in os.environ
+    folder = Path(os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="pathway-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()[0]
+    notes: list[str] = []
+    figures: list[Figure] = []
+    try:
+        figures += sqlite_figures(config, folder, notes)
+        figures.append(import_figure(config, folder))
+        if config.pg_members > 0:
+            figures += postgres_figures(config, folder, notes)
+    finally:
+        if own_folder:
+            shutil.rmtree(folder, ignore_errors=True)
+    version = postgres.server_version(config) if config.pg_members > 0 else None
+    print(render(figures))
+    print()
+    for line in [*describe(version), *notes]:
+        print(f"- {line}")
+    print(f"- load average (1 min) {load_before:.2f} at the start, {os.getloadavg()[0]:.2f} "
+          f"at the end; whole run {(time.perf_counter() - started) / 60:.1f} min")
+    print(f"- command: {'BENCH_QUICK=1 ' if config.quick else ''}"
+          f"BENCH_PG_MEMBERS={config.pg_members} make bench")
+
+
+if __name__ == "__main__":
+    main()

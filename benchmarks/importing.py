@@ -1,0 +1,113 @@
+"""Import throughput: ``pathway import members FILE.csv`` end to end, as a user runs it.
+
+The figure is members per second of wall time for the whole command (start-up, reading,
+validating every row, writing members, pathway instances and ``register`` events, commit)
+into a fresh SQLite database. The baseline is the floor any importer stands on: the same file
+parsed with ``csv`` and written by one ``executemany`` into a bare table.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import sqlite3
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from benchmarks.server import BIN
+from pathway import clock, migrate
+from pathway.db import unit_of_work
+from pathway.models import Unit
+
+UNITS = ("bench-low-secure", "bench-locked", "bench-open", "bench-step-down", "bench-community",
+         "bench-prison")
+KINDS = (("service_user", 0.6), ("carer", 0.2), ("staff", 0.2))
+STATES = (("", ""), ("level_1", "active"), ("level_2", "active"), ("level_3", "active"),
+          ("level_2", "paused"), ("level_1", "exited"))
+
+
+@dataclass(frozen=True)
+class Throughput:
+    members: int
+    seconds: float
+    baseline_seconds: float
+    said: str
+
+    @property
+    def rate(self) -> float:
+        return self.members / self.seconds
+
+    @property
+    def baseline_rate(self) -> float:
+        return self.members / self.baseline_seconds
+
+
+def write_csv(path: Path, members: int, seed: int) -> None:
+    rng = random.Random(seed)
+    today = date.today()
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["reference", "kind", "unit", "display_name", "joined_on", "level",
+                      "status"])
+        for n in range(1, members + 1):
+            kind = rng.choices([k for k, _ in KINDS], [w for _, w in KINDS])[0]
+            level, status = rng.choice(STATES)
+            out.writerow([f"IMP-{n:07d}", kind, rng.choice(UNITS),
+                          f"Person {n}" if rng.random() < 0.3 else "",
+                          (today - timedelta(days=rng.randint(1, 2000))).isoformat(),
+                          level, status])
+
+
+def prepare(url: str) -> None:
+    migrate.upgrade(url)
+    with unit_of_work(url) as session:
+        session.execute(insert(Unit), [{"code": code, "name": code, "kind": "other",
+                                        "created_at": clock.now()} for code in UNITS])
+
+
+def run_import(url: str, path: Path) -> tuple[float, str]:
+    env = {**os.environ, "DATABASE_URL": url}
+    started = time.perf_counter()
+    done = subprocess.run([str(BIN / "pathway"), "import", "members", str(path)], env=env,
+                          capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"pathway import members failed: {done.stderr[-2000:]}")
+    return seconds, (done.stdout + done.stderr).strip().splitlines()[-1]
+
+
+def bare_insert(path: Path, folder: Path) -> float:
+    target = folder / "bare-import.db"
+    target.unlink(missing_ok=True)
+    db = sqlite3.connect(target, isolation_level=None)
+    db.execute("CREATE TABLE bare (reference TEXT UNIQUE, kind TEXT, unit TEXT, "
+               "display_name TEXT, joined_on TEXT, level TEXT, status TEXT)")
+    started = time.perf_counter()
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = csv.reader(handle)
+        next(rows)
+        db.execute("BEGIN")
+        db.executemany("INSERT INTO bare VALUES (?,?,?,?,?,?,?)", rows)
+        db.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    db.close()
+    target.unlink()
+    return seconds
+
+
+def throughput(folder: Path, members: int, seed: int) -> Throughput:
+    path = folder / "import-members.csv"
+    write_csv(path, members, seed)
+    database = folder / "import.db"
+    for stale in folder.glob("import.db*"):
+        stale.unlink()
+    url = f"sqlite:///{database}"
+    prepare(url)
+    seconds, said = run_import(url, path)
+    return Throughput(members, seconds, bare_insert(path, folder), said)

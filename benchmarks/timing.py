@@ -1,0 +1,34 @@
+"""Repeat a call and keep the median: one slow run (a checkpoint, a GC) must not decide."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Timing:
+    median: float
+    fastest: float
+    runs: int
+
+
+def timed(call: Callable[[], Any], *, runs: int, warmup: int = 1) -> Timing:
+    """The median wall time of ``runs`` calls after ``warmup`` untimed ones, in seconds."""
+    for _ in range(warmup):
+        call()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - started)
+    return Timing(statistics.median(samples), min(samples), runs)
+
+
+def once(call: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = call()
+    return time.perf_counter() - started, result
