@@ -39,7 +39,7 @@ def authenticate() -> Caller:
     if token:
         with unit_of_work(current_app.config["DATABASE_URL"], write=False) as lookup:
             caller = users.caller_for(lookup, token)
-            stale = caller is not None and users.needs_touch(lookup, caller.user_id)
+            stale = caller is not None and users.needs_touch(caller)
         if caller is not None and stale:
             with unit_of_work(current_app.config["DATABASE_URL"]) as side:
                 users.touch(side, caller.user_id)

@@ -88,7 +88,7 @@ class PathwayTransitions(MethodView):
                                   exit_reason=data["exit_reason"], note=data["feedback"]),
                            caller.actor, zone())
             return TransitionResultSchema().dump({
-                "event": event_view(outcome.event, session()),
+                "event": event_view(outcome.event, session(), unit_code=member.unit.code),
                 "pathway": pathway_summary(catalogue(), member, outcome.instance)})
 
         return respond_once(run)

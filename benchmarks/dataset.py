@@ -131,9 +131,10 @@ class _Loader:
             ORDER BY p.member_id""")  # noqa: S608 (our own constants, no input)
         self.execute(f"""
             INSERT INTO instances (id, member_id, machine, workflow, state, level, status,
-                                   version, entered_at, definition_version)
+                                   unit_id, kind, version, entered_at, definition_version)
             SELECT p.member_id, p.member_id, 'pathway', t.workflow, t.state, t.level, t.status,
-                   t.version, {self.moment('p.joined_on', 't.entered_offset')},
+                   (p.base_unit + t.unit_step) % {units} + 1, t.kind, t.version,
+                   {self.moment('p.joined_on', 't.entered_offset')},
                    t.definition_version
             FROM bench_plan p JOIN bench_templates t ON t.template_id = p.template_id
             ORDER BY p.member_id""")  # noqa: S608 (our own constants, no input)

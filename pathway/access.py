@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, true
 
@@ -23,6 +24,7 @@ class Caller:
     all_units: bool
     unit_ids: frozenset[int]
     member_id: int | None = None
+    last_used_at: datetime | None = None
 
     @property
     def actor(self) -> Actor:

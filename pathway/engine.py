@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from pathway import clock
 from pathway.errors import (
@@ -180,17 +181,21 @@ def fire(session: Session, catalogue: Catalogue, member: Member, machine: str, f
             raise VersionConflict("Someone else changed this record at the same moment; "
                                   "reload and try again.") from exc
     else:
+        written: dict[str, object] = {
+            "state": dest, "level": level, "status": status, "version": version + 1,
+            "definition_version": definition.version,
+            "entered_at": effective_at if dest != state else instance.entered_at}
+        if machine == PATHWAY:
+            written["unit_id"] = unit_id
         changed = session.execute(
-            update(Instance)
-            .where(Instance.id == instance.id, Instance.version == version)
-            .values(state=dest, level=level, status=status, version=version + 1,
-                    entered_at=effective_at if dest != state else instance.entered_at,
-                    definition_version=definition.version)
-            .execution_options(synchronize_session=False))
+            update(Instance).where(Instance.id == instance.id, Instance.version == version)
+            .values(**written).execution_options(synchronize_session=False))
         if changed.rowcount != 1:
             raise VersionConflict("Someone else changed this record at the same moment; "
                                   "reload and try again.")
-        session.refresh(instance)
+        # The row now holds exactly what was written: record it without another SELECT.
+        for name, value in written.items():
+            set_committed_value(instance, name, value)
 
     if firing.trigger == "transfer" and firing.unit_id:
         member.unit_id = firing.unit_id
@@ -229,7 +234,8 @@ def register(session: Session, catalogue: Catalogue, member: Member, actor: Acto
     level, status = split_state(state)
     since = clock.start_of(member.joined_on)
     instance = Instance(member_id=member.id, machine=PATHWAY, workflow=definition.name,
-                        state=state, level=level, status=status, version=1, entered_at=since,
+                        state=state, level=level, status=status, unit_id=member.unit_id,
+                        kind=member.kind, version=1, entered_at=since,
                         definition_version=definition.version)
     session.add(instance)
     session.flush()

@@ -229,7 +229,8 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, rows: list[Membe
             definition = definitions[row.kind]
             starts.append({"member_id": member_ids[row.reference], "machine": PATHWAY,
                            "workflow": definition.name, "state": row.state, "level": level,
-                           "status": status, "version": 1,
+                           "status": status, "unit_id": row.unit_id, "kind": row.kind,
+                           "version": 1,
                            "entered_at": clock.start_of(row.joined_on),
                            "definition_version": definition.version})
         connection.execute(insert(instances), starts)

@@ -91,6 +91,7 @@ def _rows(session: Session) -> Iterator[Any]:
     statement = (
         select(Instance.id, Instance.member_id, Instance.machine, Instance.state,
                Instance.level, Instance.status, Instance.version, Member.kind,
+               Instance.unit_id, Instance.kind, Member.unit_id,
                Event.seq, Event.trigger, Event.from_state, Event.to_state, Event.machine,
                Event.member_id)
         .join(Member, Member.id == Instance.member_id)
@@ -116,14 +117,15 @@ def check(session: Session, catalogue: Catalogue) -> CheckReport:
 
 
 def _check_instance(rows: list[Any], replayer: _Replayer, report: CheckReport) -> None:
-    (instance_id, member_id, machine, state, level, status, version, kind) = rows[0][:8]
+    (instance_id, member_id, machine, state, level, status, version, kind,
+     row_unit_id, row_kind, member_unit_id) = rows[0][:11]
     report.instances += 1
     problems = report.problems
 
     def problem(message: str, seq: int | None = None) -> None:
         problems.append(Problem(instance_id, member_id, machine, message, seq))
 
-    events = [row[8:] for row in rows if row[8] is not None]
+    events = [row[11:] for row in rows if row[11] is not None]
     report.events += len(events)
     workflow = replayer.workflow(kind, machine)
     if workflow is None:
@@ -178,3 +180,6 @@ def _check_instance(rows: list[Any], replayer: _Replayer, report: CheckReport) -
     if (level, status) != expected:
         problem(f"level/status columns ({level!r}, {status!r}) disagree with state {state!r}, "
                 f"which means {expected!r}")
+    if machine == PATHWAY and (row_unit_id, row_kind) != (member_unit_id, kind):
+        problem(f"the pathway row says unit {row_unit_id} and kind {row_kind!r}; the member is "
+                f"in unit {member_unit_id} and of kind {kind!r}")

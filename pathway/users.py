@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from pathway import clock
 from pathway.access import ROLES, SCOPED_ROLES, Caller
 from pathway.errors import InvalidInput, NotFound
-from pathway.models import Member, Unit, User
+from pathway.models import Member, Unit, User, UserUnit
 
 TOKEN_PREFIX = "pw_"  # noqa: S105 (a marker that helps secret scanners, not a secret)
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -68,14 +68,18 @@ def caller_for(session: Session, token: str) -> Caller | None:
         return None
     if user.expires_at is not None and clock.as_utc(user.expires_at) <= now:
         return None
+    scoped = user.role in SCOPED_ROLES and not user.all_units
+    unit_ids = frozenset(session.scalars(select(UserUnit.unit_id).where(
+        UserUnit.user_id == user.id))) if scoped else frozenset()
     return Caller(user_id=user.id, name=user.name, role=user.role, all_units=user.all_units,
-                  unit_ids=frozenset(u.id for u in user.units), member_id=user.member_id)
+                  unit_ids=unit_ids, member_id=user.member_id,
+                  last_used_at=clock.as_utc(user.last_used_at) if user.last_used_at else None)
 
 
-def needs_touch(session: Session, user_id: int) -> bool:
-    user = session.get(User, user_id)
-    return user is not None and (user.last_used_at is None or
-                                 clock.as_utc(user.last_used_at) < clock.now() - LAST_USED_RESOLUTION)
+def needs_touch(caller: Caller) -> bool:
+    """Whether the token's last use is older than the resolution we record it to."""
+    return (caller.last_used_at is None
+            or caller.last_used_at < clock.now() - LAST_USED_RESOLUTION)
 
 
 def touch(session: Session, user_id: int) -> None:

@@ -1,6 +1,6 @@
 """Level distribution: members per unit and kind at each level, paused and exited.
 
-Now: one GROUP BY over the pathway rows (``instances``) joined to members. As of a day: the
+Now: one GROUP BY over the pathway rows (``instances``), which carry unit and kind. As of a day: the
 same GROUP BY over each member's last pathway event before the end of that day, which gives
 the state they were in and the unit they were in then (transfers and backdated events are
 honoured because both carry their effective moment).
@@ -30,16 +30,20 @@ def _tally(condition: ColumnElement[bool], name: str) -> Label[int]:
 
 
 def current_counts(scope: Scope, *, by_kind: bool = True) -> Select[Any]:
-    """Counts per unit (and kind) from the current pathway rows."""
+    """Counts per unit (and kind) from the current pathway rows.
+
+    The pathway row carries the member's unit and kind, so this is one scan of
+    ix_instances_machine_unit_id_kind_level_status in group order: no join, no sort.
+    """
     columns = [_tally(and_(Instance.status == "active", Instance.level == level), level)
                for level in LEVELS]
     columns += [_tally(Instance.status == "paused", "paused"),
                 _tally(Instance.status == "exited", "exited")]
-    keys = [Member.unit_id.label("unit_id"), *([Member.kind.label("kind")] if by_kind else [])]
+    keys = [Instance.unit_id.label("unit_id"),
+            *([Instance.kind.label("kind")] if by_kind else [])]
     return (select(*keys, *columns)
-            .select_from(Instance).join(Member, Member.id == Instance.member_id)
-            .where(Instance.machine == PATHWAY, scope.units(Member.unit_id),
-                   scope.kinds(Member.kind))
+            .where(Instance.machine == PATHWAY, scope.units(Instance.unit_id),
+                   scope.kinds(Instance.kind))
             .group_by(*keys))
 
 

@@ -129,3 +129,17 @@ def test_check_refuses_a_first_event_that_does_not_start_at_the_beginning(
     assert any("first event 'advance' has no from_state" in p for p in problems)
     assert any("version 2 but the last event is seq 1" in p for p in problems)
     assert any("state 'completed' but the events end at 'enrolled'" in p for p in problems)
+
+
+def test_check_finds_a_member_moved_without_a_transfer(db_url, member, unit, catalogue):
+    """The pathway row's unit changes only with a recorded transfer; a quiet move is caught."""
+    member_id = member()
+    unit("ty-draw", "step_down")
+    with unit_of_work(db_url) as s:
+        s.execute(text("UPDATE members SET unit_id = (SELECT id FROM units WHERE code = 'ty-draw')"
+                       " WHERE id = :id"), {"id": member_id})
+
+    result = run(db_url, "check")
+
+    assert result.exit_code == 1
+    assert "the pathway row says unit" in result.stdout
