@@ -9,7 +9,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from pathway.errors import Conflict, InvalidInput, InvalidInputs, NotFound, PathwayError
+from pathway.errors import Conflict, InvalidInput, NotFound, PathwayError
 
 MESSAGES = {
     400: "The request could not be read: the body must be valid JSON.",
@@ -89,7 +89,7 @@ class PathwayApi(Api):
 def handle_pathway_error(error: PathwayError) -> Response:
     if isinstance(error, NotFound):
         body = payload(404, error.message, error=error.slug)
-    elif isinstance(error, InvalidInput | InvalidInputs):
+    elif isinstance(error, InvalidInput):
         body = payload(422, error.message, error=error.slug, errors=error.errors)
     elif isinstance(error, Conflict):
         body = payload(409, error.message, error=error.slug, **error.extra)

@@ -9,6 +9,7 @@ from flask import Response, current_app, jsonify, request
 from flask_smorest import abort
 from sqlalchemy.exc import IntegrityError
 
+from api.access import member_in_scope
 from api.auth import current_caller
 from api.db import session
 from pathway import idempotency
@@ -42,6 +43,11 @@ def respond_once(run: Callable[[], dict[str, Any]], status: int = 201) -> Respon
         session().commit()
         return _respond(body, status)
     caller = current_caller()
+    member_id = (request.view_args or {}).get("member_id")
+    if member_id is not None:
+        # A stored answer is about a member: it is replayed only to a caller who still
+        # has that member in scope (404 otherwise, exactly as a first request would get).
+        member_in_scope(member_id)
     digest = idempotency.request_hash(request.method, request.path, request.get_json(silent=True))
     stored = idempotency.recall(session(), caller.user_id, key, digest)
     if stored is not None:

@@ -202,9 +202,10 @@ def import_members(file: Path) -> None:
             if sys.stderr.isatty():
                 with click.progressbar(length=len(rows), label="Importing members",
                                        file=sys.stderr) as bar:
-                    result = importer.write(session, catalogue, actor, rows, bar.update)
+                    result = importer.write(session, catalogue, actor, config.timezone, rows,
+                                             bar.update)
             else:
-                result = importer.write(session, catalogue, actor, rows)
+                result = importer.write(session, catalogue, actor, config.timezone, rows)
     except importer.ImportRefused as refused:
         for fault in refused.faults:
             click.echo(f"{file.name}: {fault}", err=True)

@@ -109,9 +109,9 @@ def effective_moment(session: Session, machine: str, on: date | None, member: Me
     if on < member.joined_on:
         raise InvalidInput("on", f"The date {on.isoformat()} is before the member joined "
                                  f"({member.joined_on.isoformat()}).")
-    moment = clock.start_of(on)
+    moment = clock.start_of(on, zone)
     latest = latest_effective(session, member.id, machine)
-    if latest is not None and moment < clock.start_of(clock.local_date(latest, zone)):
+    if latest is not None and moment < clock.start_of(clock.local_date(latest, zone), zone):
         raise InvalidInput("on", f"The date {on.isoformat()} is before this record's latest "
                                  f"event ({clock.local_date(latest, zone).isoformat()}).")
     return max(moment, clock.as_utc(latest)) if latest is not None else moment
@@ -125,6 +125,26 @@ def latest_effective(session: Session, member_id: int, machine: str) -> datetime
     """
     return session.scalar(select(func.max(Event.effective_at))
                           .where(Event.member_id == member_id, Event.machine == machine))
+
+
+def unit_at(session: Session, member: Member, machine: str, firing: Firing,
+            effective_at: datetime) -> int:
+    """The unit an event counts in: where the member was when it happened.
+
+    A pathway event is never backdated before the pathway's latest event, so the member's
+    unit now is right for it; a training, milestone or award event recorded late is counted
+    in the unit the member was in on that day.
+    """
+    if firing.trigger == "transfer" and firing.unit_id:
+        return firing.unit_id
+    if machine == PATHWAY or firing.on is None:
+        return member.unit_id
+    then = session.scalar(
+        select(Event.unit_id)
+        .where(Event.member_id == member.id, Event.machine == PATHWAY,
+               Event.effective_at <= effective_at)
+        .order_by(Event.effective_at.desc(), Event.seq.desc()).limit(1))
+    return then if then is not None else member.unit_id
 
 
 def fire(session: Session, catalogue: Catalogue, member: Member, machine: str, firing: Firing,
@@ -168,7 +188,7 @@ def fire(session: Session, catalogue: Catalogue, member: Member, machine: str, f
 
     at = clock.now()
     effective_at = effective_moment(session, machine, firing.on, member, zone)
-    unit_id = firing.unit_id if firing.trigger == "transfer" and firing.unit_id else member.unit_id
+    unit_id = unit_at(session, member, machine, firing, effective_at)
     level, status = split_state(dest) if machine == PATHWAY else (None, None)
     if instance is None:
         instance = Instance(member_id=member.id, machine=machine, workflow=definition.name,
@@ -227,12 +247,12 @@ def _unmet_message(unmet: list[Verdict], required: list[Verdict], firing: Firing
 
 
 def register(session: Session, catalogue: Catalogue, member: Member, actor: Actor,
-             state: str | None = None) -> Event:
+             zone: ZoneInfo, state: str | None = None) -> Event:
     """Start a new member's pathway: one instance and its ``register`` event."""
     definition = catalogue.pathway_for(member.kind)
     state = state or definition.initial
     level, status = split_state(state)
-    since = clock.start_of(member.joined_on)
+    since = clock.start_of(member.joined_on, zone)
     instance = Instance(member_id=member.id, machine=PATHWAY, workflow=definition.name,
                         state=state, level=level, status=status, unit_id=member.unit_id,
                         kind=member.kind, version=1, entered_at=since,
@@ -245,10 +265,3 @@ def register(session: Session, catalogue: Catalogue, member: Member, actor: Acto
                   override=False, definition_version=definition.version)
     session.add(event)
     return event
-
-
-def member_or_404(session: Session, member_id: int) -> Member:
-    member = session.get(Member, member_id)
-    if member is None:
-        raise NotFound(f"There is no member with id {member_id}.")
-    return member

@@ -29,16 +29,6 @@ class InvalidInput(PathwayError):
         super().__init__(message)
 
 
-class InvalidInputs(PathwayError):
-    """Several fields at once (422)."""
-
-    slug = "invalid_input"
-
-    def __init__(self, errors: dict[str, list[str]], message: str | None = None) -> None:
-        self.errors = errors
-        super().__init__(message or "Some fields are not valid: " + ", ".join(sorted(errors)) + ".")
-
-
 class Conflict(PathwayError):
     """The request is well formed but cannot happen now (409)."""
 

@@ -200,7 +200,8 @@ def validate(session: Session, catalogue: Catalogue, zone: ZoneInfo,
     return valid
 
 
-def write(session: Session, catalogue: Catalogue, actor: Actor, rows: list[MemberRow],
+def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
+          rows: list[MemberRow],
           progress: Callable[[int], None] | None = None) -> ImportResult:
     """Insert members, their pathway instances and ``register`` events in bulk (not committed).
 
@@ -231,7 +232,7 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, rows: list[Membe
                            "workflow": definition.name, "state": row.state, "level": level,
                            "status": status, "unit_id": row.unit_id, "kind": row.kind,
                            "version": 1,
-                           "entered_at": clock.start_of(row.joined_on),
+                           "entered_at": clock.start_of(row.joined_on, zone),
                            "definition_version": definition.version})
         connection.execute(insert(instances), starts)
         instance_ids = dict(connection.execute(

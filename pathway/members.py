@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pathway import clock
@@ -56,8 +57,12 @@ def register_member(session: Session, catalogue: Catalogue, actor: Actor, *, ref
     member = Member(reference=reference, kind=kind, unit_id=unit_row.id,
                     display_name=display_name, joined_on=joined, created_at=clock.now())
     session.add(member)
-    session.flush()
-    register(session, catalogue, member, actor, state=state)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # Registered by someone else between our look and our insert.
+        raise Duplicate(f"A member with reference {reference!r} already exists.") from exc
+    register(session, catalogue, member, actor, zone, state=state)
     return member
 
 

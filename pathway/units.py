@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pathway import clock
@@ -27,7 +28,11 @@ def create_unit(session: Session, code: str, name: str, kind: str,
         raise Duplicate(f"A unit with code {code!r} already exists.")
     unit = Unit(code=code, name=name, kind=kind, locality=locality, created_at=clock.now())
     session.add(unit)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # Created by someone else between our look and our insert.
+        raise Duplicate(f"A unit with code {code!r} already exists.") from exc
     return unit
 
 

@@ -73,7 +73,11 @@ def state_level(state: ColumnElement[str]) -> ColumnElement[str]:
 
 
 class days_between(FunctionElement[int]):  # noqa: N801 (reads as the SQL function it is)
-    """Whole days (24-hour spans) from ``earlier`` to ``later``; NULL if either is NULL."""
+    """Whole days from ``earlier`` to ``later``; NULL if either is NULL.
+
+    Days recorded without a time begin at local midnight, so a span across a clock change is
+    an hour short of (or over) whole days: the hour of slack counts it as the days it is.
+    """
 
     type = Integer()
     name = "days_between"
@@ -84,13 +88,13 @@ class days_between(FunctionElement[int]):  # noqa: N801 (reads as the SQL functi
 def _days_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
     later, earlier = (compiler.process(arg, **kw) for arg in element.clauses)
     return (f"((CAST(strftime('%s', {later}) AS INTEGER) - "
-            f"CAST(strftime('%s', {earlier}) AS INTEGER)) / 86400)")
+            f"CAST(strftime('%s', {earlier}) AS INTEGER) + 3600) / 86400)")
 
 
 @compiles(days_between, "postgresql")
 def _days_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
     later, earlier = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400) AS INTEGER)"
+    return f"CAST(FLOOR((EXTRACT(EPOCH FROM ({later} - {earlier})) + 3600) / 86400) AS INTEGER)"
 
 
 def day_statistics(session: Session, rows: Subquery, quantiles: Sequence[float]

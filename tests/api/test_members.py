@@ -136,3 +136,24 @@ def test_no_token_is_unauthorised_and_a_bad_one_too(client):
     bad = client.get("/api/v1/members", headers={"Authorization": "Bearer nope"})
     assert bad.status_code == 401
     assert bad.get_json()["message"].startswith("A valid token is needed")
+
+
+def test_registering_one_reference_at_once_gives_one_member_and_conflicts(app, auth, ward):
+    """Six coordinators register the same person at the same moment: never a 500."""
+    import threading
+
+    headers = auth("coordinator")
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def register() -> None:
+        client = app.test_client()
+        barrier.wait(10)
+        statuses.append(client.post("/api/v1/members", headers=headers, json=NEW).status_code)
+
+    threads = [threading.Thread(target=register) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(statuses) == [201, 409, 409, 409, 409, 409]

@@ -165,3 +165,13 @@ def test_an_unknown_trigger_is_named_in_the_error(client, coordinator, member):
 
 def test_training_leads_cannot_move_the_pathway(client, auth, member):
     assert fire(client, auth("training_lead"), member(), trigger="pause").status_code == 403
+
+
+def test_a_replayed_answer_is_not_given_to_a_caller_who_lost_scope(client, auth, member, unit):
+    member_id = member(unit="cefn-yr-afon")
+    unit("ty-draw", "step_down")
+    ward_only = {**auth("coordinator", units=["cefn-yr-afon"]), "Idempotency-Key": "p1"}
+    assert fire(client, ward_only, member_id, trigger="pause").status_code == 201
+    client.post(f"/api/v1/members/{member_id}/transfer", json={"unit": "ty-draw"},
+                headers=auth("admin"))
+    assert fire(client, ward_only, member_id, trigger="pause").status_code == 404

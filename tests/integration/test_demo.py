@@ -63,7 +63,7 @@ def test_demo_loads_the_papers_service_and_every_instance_replays(db_url):
         assert all(e.note for e in s.scalars(select(Event).where(Event.trigger == "achieve")))
 
         # Every history runs forward in time and is no later than yesterday.
-        yesterday_ends = clock.start_of(clock.today(TZ))
+        yesterday_ends = clock.start_of(clock.today(TZ), TZ)
         rows = s.execute(select(Event.member_id, Event.effective_at).order_by(Event.id)).all()
         latest: dict[int, object] = {}
         for member_id, effective_at in rows:

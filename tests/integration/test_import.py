@@ -72,7 +72,7 @@ def test_import_registers_members_exactly_as_the_api_does(db_url, unit, tmp_path
             "register", 1, None, row.state)
         assert row.version == 1
         assert row.unit_id == row[-1]
-        assert clock.as_utc(row.entered_at) == clock.start_of(row.joined_on)
+        assert clock.as_utc(row.entered_at) == clock.start_of(row.joined_on, TZ)
 
     checked = run(db_url, "check")
     assert checked.exit_code == 0, checked.output
