@@ -1,8 +1,11 @@
-"""Finding a member for the caller, and noting the read so it can be audited."""
+"""Finding a member for the caller, and noting reads so they can be audited."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask import g
+from sqlalchemy import select
 
 from api.auth import current_caller
 from api.db import session
@@ -15,3 +18,25 @@ def member_in_scope(member_id: int, *, action: str = "read") -> Member:
     member = visible_member(session(), current_caller(), member_id)
     g.audited_member = (member.id, action)
     return member
+
+
+def note_reads(member_ids: Iterable[int], action: str) -> None:
+    """Remember that this request shows these members' records (a list page, a report).
+
+    Pass only the members actually in the answer. The after_request hook in
+    ``api.privacy`` writes one access record per member, and only if the GET succeeds.
+    """
+    reads: dict[int, str] = g.setdefault("audited_reads", {})
+    for member_id in member_ids:
+        reads.setdefault(member_id, action)
+
+
+def note_reads_by_reference(references: Iterable[str], action: str) -> None:
+    """``note_reads`` for answers that name members by pseudonymous reference only.
+
+    One query for the whole list (references are unique); nothing when the list is empty.
+    """
+    wanted = sorted(set(references))
+    if wanted:
+        note_reads(session().scalars(select(Member.id).where(Member.reference.in_(wanted))),
+                   action)

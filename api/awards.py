@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 import workflows
-from api.access import member_in_scope
+from api.access import member_in_scope, note_reads
 from api.auth import ALL_ROLES, RECORD_ROLES, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
@@ -172,6 +172,7 @@ class Readiness(MethodView):
                                         page=args["page"], page_size=args["page_size"],
                                         award=args["award"] or None, unit_id=unit_id,
                                         ready=args["ready"], awarded=args["awarded"])
+        note_reads((row["member_id"] for row in page.items), "readiness_list")
         return page.as_dict()
 
 

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from api.access import member_in_scope
+from api.access import member_in_scope, note_reads
 from api.auth import RECORD_ROLES, WRITERS, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
@@ -94,6 +94,7 @@ class Members(MethodView):
         statement = members_query(current_caller(), unit_id=unit_id, kind=args["kind"] or None,
                                   level=args["level"] or None, status=args["status"] or None)
         page = paginate(session(), statement, args["page"], args["page_size"], scalars=False)
+        note_reads((m.id for m, _ in page.items), "list")
         return page.as_dict([member_view(catalogue(), m, i) for m, i in page.items])
 
     @blp.arguments(MemberSchema)

@@ -28,8 +28,10 @@ class AccessRecordSchema(Schema):
     at = fields.AwareDateTime(required=True)
     actor = fields.String(required=True, metadata={"description": "The user's name."})
     role = fields.String(required=True)
-    action = fields.String(required=True, metadata={"description": "What they read: `read`, "
-                                                                   "`export`, `access_log`."})
+    action = fields.String(required=True, metadata={
+        "description": "What they read: `read`, `export`, `access_log`; or the record as one "
+                       "row of a list: `list` (members), `readiness_list`, `summary_waiting` "
+                       "(the summary report's longest waits)."})
 
 
 AccessLogPage = page_of(AccessRecordSchema, "AccessLogPage")
@@ -158,19 +160,27 @@ class Erase(MethodView):
 def record_audited_read(response: Response) -> Response:
     """Record a successful read of someone else's record, in its own short transaction.
 
+    Two kinds of read: one member's record (``member_in_scope``) and the members shown on a
+    list page or report (``note_reads``: one record per member, one INSERT for them all).
     The request's own session is a read session (on SQLite a write there would need the
-    write lock it never took), so the record goes through a separate unit of work. If it
+    write lock it never took), so the records go through a separate unit of work. If they
     cannot be written the read fails rather than go unrecorded.
     """
-    audited = g.get("audited_member")
     caller = g.get("caller")
-    if (request.method != "GET" or audited is None or caller is None
-            or not 200 <= response.status_code < 300):
+    if request.method != "GET" or caller is None or not 200 <= response.status_code < 300:
         return response
-    member_id, action = audited
-    if not audit.is_own_record(caller, member_id):
-        with write_session_for_side_effects() as side:
-            audit.record_read(side, caller, member_id, action)
+    audited = g.get("audited_member")
+    one = audited if audited is not None and not audit.is_own_record(caller, audited[0]) else None
+    many = {member_id: action for member_id, action in (g.get("audited_reads") or {}).items()
+            if not audit.is_own_record(caller, member_id)
+            and (audited is None or member_id != audited[0])}
+    if one is None and not many:
+        return response  # no side transaction (and no write lock) for unaudited reads
+    with write_session_for_side_effects() as side:
+        if one is not None:
+            audit.record_read(side, caller, *one)
+        if many:
+            audit.record_reads(side, caller, many)
     return response
 
 

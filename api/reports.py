@@ -12,6 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 
+from api.access import note_reads_by_reference
 from api.auth import current_caller, roles
 from api.context import zone
 from api.db import session
@@ -391,5 +392,7 @@ class Summary(MethodView):
         """For the strategy group: what moved in the period, the carer gap, the longest waits
         (references only for roles that may read member records) and all of it in words."""
         period = period_for(args["from_"], args["to"], zone())
-        return _answer("summary", args,
-                       summary(session(), _scope(args), period, clock.now()))
+        report = summary(session(), _scope(args), period, clock.now())
+        note_reads_by_reference((row["reference"] for row in report["waiting_longest"]),
+                                "summary_waiting")
+        return _answer("summary", args, report)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from collections.abc import Mapping
+
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from pathway import clock
@@ -24,6 +26,21 @@ def record_read(session: Session, caller: Caller, member_id: int, action: str) -
     session.add(record)
     session.flush()
     return record
+
+
+def record_reads(session: Session, caller: Caller, reads: Mapping[int, str]) -> int:
+    """Note that ``caller`` read each member's record (``{member_id: action}``), not committed.
+
+    For list pages and reports: one INSERT executed for all rows, no query per member. The
+    caller's own record is skipped. Returns how many records were written.
+    """
+    at = clock.now()
+    rows = [{"member_id": member_id, "user_id": caller.user_id, "actor": caller.name,
+             "role": caller.role, "action": action, "at": at}
+            for member_id, action in reads.items() if not is_own_record(caller, member_id)]
+    if rows:
+        session.execute(insert(AccessRecord), rows)
+    return len(rows)
 
 
 def access_log_query(member_id: int) -> Select[tuple[AccessRecord]]:
