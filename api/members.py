@@ -11,7 +11,7 @@ from api.auth import RECORD_ROLES, WRITERS, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
 from api.idempotent import respond_once
-from api.schemas import EventSchema, PageArgs, Slug, Text, page_of
+from api.schemas import Day, EventSchema, PageArgs, Slug, Text, page_of
 from pathway.events import event_view, events_query
 from pathway.members import (
     member_view,
@@ -47,7 +47,8 @@ class MemberSchema(Schema):
     unit = Slug(required=True, metadata={"example": "cefn-yr-afon"})
     display_name = Text(load_default=None, allow_none=True, max_length=200,
                         metadata={"description": "Optional, erasable."})
-    joined_on = fields.Date(load_default=None, metadata={"description": "Defaults to today."})
+    joined_on = Day(load_default=None, metadata={"description": "Not in the future; defaults to "
+                                                                "today."})
     pathway = fields.Nested(PathwaySchema, dump_only=True)
 
 
@@ -65,7 +66,9 @@ class MemberFilterArgs(PageArgs):
 class TransferSchema(Schema):
     unit = Slug(required=True)
     reason = Text(load_default=None, allow_none=True)
-    on = fields.Date(load_default=None)
+    on = Day(load_default=None, allow_none=True, metadata={
+        "description": "Effective date: not in the future, not before the member's latest "
+                       "pathway event; defaults to today."})
     expected_version = fields.Integer(load_default=None, validate=validate.Range(min=0))
 
 

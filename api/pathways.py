@@ -12,7 +12,7 @@ from api.context import catalogue, zone
 from api.db import session
 from api.idempotent import HEADER, respond_once
 from api.members import PathwaySchema
-from api.schemas import EventSchema, Text, VerdictSchema
+from api.schemas import Day, EventSchema, Text, VerdictSchema
 from pathway.engine import PATHWAY, Firing, fire
 from pathway.events import event_view
 from pathway.members import pathway_of
@@ -45,7 +45,7 @@ class TransitionRequestSchema(Schema):
     exit_reason = Text(load_default=None, allow_none=True, max_length=64)
     feedback = Text(load_default=None, allow_none=True,
                     metadata={"description": "What a leaver would like the service to learn."})
-    on = fields.Date(load_default=None, allow_none=True,
+    on = Day(load_default=None, allow_none=True,
                      metadata={"description": "Effective date: not in the future, not before "
                                               "the member's latest pathway event."})
 

@@ -4,19 +4,18 @@ read member records). Every report is scoped to the caller's units."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
+from marshmallow import Schema, fields, post_load, pre_load, validate
 
 from api.access import note_reads_by_reference
 from api.auth import current_caller, roles
 from api.context import zone
 from api.db import session
-from api.schemas import Text
+from api.schemas import DayArg, Text
 from pathway import charts, clock
 from pathway.reports.attrition import attrition
 from pathway.reports.distribution import level_distribution
@@ -61,25 +60,6 @@ def _also(*types: str) -> Callable[[Any], Any]:
 # --- arguments -------------------------------------------------------------------------
 
 
-class Day(fields.String):
-    """An ISO date (``2026-06-30``). Documented as a string that may also be empty, because an
-    empty value means the filter is absent (API.md), which ``format: date`` cannot say."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        metadata = {"pattern": r"^(\d{4}-\d{2}-\d{2})?$", "example": "2026-06-30",
-                    **kwargs.pop("metadata", {})}
-        super().__init__(load_default=None, metadata=metadata, **kwargs)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            if len(text) != 10:
-                raise ValueError(text)
-            return date.fromisoformat(text)
-        except ValueError as exc:
-            raise ValidationError("Not a valid date: use YYYY-MM-DD.") from exc
-
-
 def _choice(*values: str, default: str | None) -> fields.String:
     """One of ``values``; the empty value is documented too and means the default."""
     return fields.String(load_default=default, validate=validate.OneOf([*values, ""]))
@@ -109,16 +89,16 @@ class KindArgs(ReportArgs):
 
 
 class DistributionArgs(KindArgs):
-    as_of = Day(metadata={
+    as_of = DayArg(metadata={
         "description": "Count the state at the end of this day (service time zone), from the "
                        "event log, each member in the unit they were in then. Absent: now."})
     format = _choice("json", "csv", "svg", default="json")
 
 
 class PeriodFields(Schema):
-    from_ = Day(data_key="from", metadata={
+    from_ = DayArg(data_key="from", metadata={
         "description": "First day (default: the first of the month eleven months before `to`)."})
-    to = Day(metadata={"description": "Last day (default: today)."})
+    to = DayArg(metadata={"description": "Last day (default: today)."})
 
 
 class PeriodArgs(KindArgs, PeriodFields):

@@ -12,7 +12,7 @@ from api.context import catalogue, zone
 from api.db import session
 from api.idempotent import respond_once
 from api.milestones import IDEMPOTENCY_HEADER, ExpectedVersion
-from api.schemas import ErrorSchema, EventSchema, PageArgs, Text, page_of
+from api.schemas import Day, ErrorSchema, EventSchema, PageArgs, Text, page_of
 from pathway import training
 from pathway.engine import Firing
 from pathway.events import event_view
@@ -46,7 +46,7 @@ class TrainingSchema(ModuleSchema):
 
 class TrainingTransitionSchema(Schema):
     trigger = fields.String(required=True, validate=validate.OneOf(training.TRIGGERS))
-    on = fields.Date(load_default=None, allow_none=True, metadata={
+    on = Day(load_default=None, allow_none=True, metadata={
         "description": "Effective date: not in the future, not before the member joined, "
                        "not before this module's latest event."})
     reason = Text(load_default=None, allow_none=True)

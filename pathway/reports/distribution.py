@@ -12,21 +12,17 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Label, Select, and_, case, func, select, true
+from sqlalchemy import ColumnElement, Select, and_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from pathway import clock
 from pathway.engine import PATHWAY
 from pathway.models import Event, Instance, Member, Unit
 from pathway.reports.history import EXITED_SUFFIX, PAUSED_SUFFIX, latest_pathway_event
-from pathway.reports.scope import COUNTS, LEVELS, Scope
+from pathway.reports.scope import COUNTS, LEVELS, Scope, tally, within_calendar
 from pathway.suppression import suppress_rows, suppress_totals
 
 ROW_COUNTS = (*COUNTS, "total")
-
-
-def _tally(condition: ColumnElement[bool], name: str) -> Label[int]:
-    return func.sum(case((condition, 1), else_=0)).label(name)
 
 
 def current_counts(scope: Scope, *, by_kind: bool = True) -> Select[Any]:
@@ -35,10 +31,10 @@ def current_counts(scope: Scope, *, by_kind: bool = True) -> Select[Any]:
     The pathway row carries the member's unit and kind, so this is one scan of
     ix_instances_machine_unit_id_kind_level_status in group order: no join, no sort.
     """
-    columns = [_tally(and_(Instance.status == "active", Instance.level == level), level)
+    columns = [tally(and_(Instance.status == "active", Instance.level == level), level)
                for level in LEVELS]
-    columns += [_tally(Instance.status == "paused", "paused"),
-                _tally(Instance.status == "exited", "exited")]
+    columns += [tally(Instance.status == "paused", "paused"),
+                tally(Instance.status == "exited", "exited")]
     keys = [Instance.unit_id.label("unit_id"),
             *([Instance.kind.label("kind")] if by_kind else [])]
     return (select(*keys, *columns)
@@ -56,9 +52,9 @@ def counts_at(scope: Scope, bound: ColumnElement[datetime] | datetime, *,
     then a column of ``source`` and its key is grouped on too.
     """
     state = aliased(Event, name="state")
-    columns = [_tally(state.to_state == level, level) for level in LEVELS]
-    columns += [_tally(state.to_state.like("%" + PAUSED_SUFFIX), "paused"),
-                _tally(state.to_state.like("%" + EXITED_SUFFIX), "exited")]
+    columns = [tally(state.to_state == level, level) for level in LEVELS]
+    columns += [tally(state.to_state.like("%" + PAUSED_SUFFIX), "paused"),
+                tally(state.to_state.like("%" + EXITED_SUFFIX), "exited")]
     keys = [*extra_keys, state.unit_id.label("unit_id"),
             *([Member.kind.label("kind")] if by_kind else [])]
     correlated = (Member,) if source is None else (Member, source)
@@ -86,9 +82,9 @@ def counts_at_lateral(scope: Scope, bound: datetime, joined_by: date, *,
                     earlier.effective_at < bound)
              .order_by(earlier.effective_at.desc(), earlier.seq.desc())
              .limit(1).correlate(Member).lateral("state"))
-    columns = [_tally(state.c.to_state == level, level) for level in LEVELS]
-    columns += [_tally(state.c.to_state.like("%" + PAUSED_SUFFIX), "paused"),
-                _tally(state.c.to_state.like("%" + EXITED_SUFFIX), "exited")]
+    columns = [tally(state.c.to_state == level, level) for level in LEVELS]
+    columns += [tally(state.c.to_state.like("%" + PAUSED_SUFFIX), "paused"),
+                tally(state.c.to_state.like("%" + EXITED_SUFFIX), "exited")]
     keys = [state.c.unit_id.label("unit_id"), *([Member.kind.label("kind")] if by_kind else [])]
     return (select(*keys, *columns).select_from(Member).join(state, true())
             .where(Member.joined_on <= joined_by, scope.units(state.c.unit_id),
@@ -132,6 +128,7 @@ def table(rows: list[dict[str, Any]], suppress: bool) -> tuple[list[dict[str, An
 def level_distribution(session: Session, scope: Scope, zone: ZoneInfo, *,
                        as_of: date | None = None, by_kind: bool = True) -> dict[str, Any]:
     """The distribution now, or at the end of ``as_of`` in the service's zone."""
+    within_calendar("as_of", as_of)
     if as_of is None:
         counts = current_counts(scope, by_kind=by_kind)
     elif session.get_bind().dialect.name == "postgresql":

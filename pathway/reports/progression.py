@@ -22,8 +22,9 @@ MAX_POINTS = 120
 
 
 def _last_day_of_month(day: date) -> date:
-    following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
-    return following - timedelta(days=1)
+    if day.month == 12:  # no first of next month to count back from in year 9999
+        return date(day.year, 12, 31)
+    return date(day.year, day.month + 1, 1) - timedelta(days=1)
 
 
 def interval_end(day: date, interval: str) -> date:
@@ -43,16 +44,19 @@ def intervals(period: Period, interval: str) -> list[tuple[date, date]]:
                                        f"{', '.join(INTERVALS)}.")
     spans = []
     cursor = period.start
-    while cursor <= period.end:
+    while True:
         end = min(interval_end(cursor, interval), period.end)
         spans.append((cursor, end))
+        # the cap bounds the loop whatever the period; it stops at the period's end without
+        # stepping past it (the day after the last day there is may not exist)
         if len(spans) > MAX_POINTS:
             raise InvalidInput("interval", f"From {period.start.isoformat()} to "
                                            f"{period.end.isoformat()} is more than {MAX_POINTS} "
                                            f"{interval}s; choose a longer interval or a shorter "
                                            "period.")
+        if end >= period.end:
+            return spans
         cursor = end + timedelta(days=1)
-    return spans
 
 
 def progression(session: Session, scope: Scope, period: Period, interval: str = "month",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, true
+from sqlalchemy import ColumnElement, Label, and_, case, func, true
 from sqlalchemy.orm import Session
 
 from pathway import clock
@@ -19,6 +20,20 @@ from workflows.schema import MEMBER_KINDS
 
 LEVELS = ("level_1", "level_2", "level_3")
 COUNTS = (*LEVELS, "paused", "exited")
+
+
+def tally(condition: ColumnElement[bool] | Any, name: str) -> Label[int]:
+    """How many rows meet ``condition``, as column ``name`` (0 when none do)."""
+    return func.sum(case((condition, 1), else_=0)).label(name)
+
+
+def within_calendar(field: str, day: date | None) -> None:
+    """Refuse a day outside the ones the service counts in, naming the option that gave it:
+    the arithmetic around it (the instant it ends, the end of its quarter) would overflow."""
+    if day is not None and not clock.within_calendar(day):
+        raise InvalidInput(field, f"The date {day.isoformat()} is out of range: give a date "
+                                  f"from {clock.FIRST_DAY.isoformat()} to "
+                                  f"{clock.LAST_DAY.isoformat()}.")
 
 
 @dataclass(frozen=True)
@@ -70,8 +85,8 @@ class Period:
 
     @property
     def begins(self) -> datetime:
-        """The first instant of ``start`` in the zone, in UTC."""
-        return clock.end_of_day(self.start - timedelta(days=1), self.zone)
+        """The first instant of ``start`` in the zone, in UTC (no day before it is needed)."""
+        return datetime.combine(self.start, time(0, 0), tzinfo=self.zone).astimezone(UTC)
 
     @property
     def ends(self) -> datetime:
@@ -81,6 +96,8 @@ class Period:
 
 def period_for(start: date | None, end: date | None, zone: ZoneInfo) -> Period:
     """``from``/``to`` with defaults: up to today, over the twelve calendar months to ``to``."""
+    within_calendar("from", start)
+    within_calendar("to", end)
     end = end or clock.today(zone)
     start = start or twelve_months_before(end)
     if start > end:

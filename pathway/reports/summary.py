@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from pathway import clock
 from pathway.engine import PATHWAY
 from pathway.models import Event, Instance, Member, Unit
 from pathway.reports.history import days_between, level_reached_at
-from pathway.reports.scope import LEVELS, Period, Scope
+from pathway.reports.scope import LEVELS, Period, Scope, tally
 from pathway.suppression import published, suppress_rows, suppress_totals
 
 ACTIVITY = ("joined", "advances", "step_backs", "exits", "awards", "training_completed")
@@ -28,24 +28,20 @@ def _prefixed(column: Any, prefix: str) -> Any:
     return and_(column >= prefix + ":", column < prefix + ";")
 
 
-def _tally(condition: Any, name: str) -> Any:
-    return func.sum(case((condition, 1), else_=0)).label(name)
-
-
 def _activity(session: Session, scope: Scope, period: Period) -> list[dict[str, Any]]:
     """Events effective in the period per unit (the unit the member was in at the event)."""
     pathway = (select(Event.unit_id.label("unit_id"),
-                      _tally(Event.trigger == "register", "joined"),
-                      _tally(Event.trigger == "advance", "advances"),
-                      _tally(Event.trigger == "step_back", "step_backs"),
-                      _tally(Event.trigger == "exit", "exits"))
+                      tally(Event.trigger == "register", "joined"),
+                      tally(Event.trigger == "advance", "advances"),
+                      tally(Event.trigger == "step_back", "step_backs"),
+                      tally(Event.trigger == "exit", "exits"))
                .join(Member, Member.id == Event.member_id)
                .where(Event.machine == PATHWAY, Event.effective_at >= period.begins,
                       Event.effective_at < period.ends, scope.units(Event.unit_id))
                .group_by(Event.unit_id))
     made = (select(Event.unit_id.label("unit_id"),
-                   _tally(_prefixed(Event.machine, "award"), "awards"),
-                   _tally(_prefixed(Event.machine, "training"), "training_completed"))
+                   tally(_prefixed(Event.machine, "award"), "awards"),
+                   tally(_prefixed(Event.machine, "training"), "training_completed"))
             .join(Member, Member.id == Event.member_id)
             .where(or_(and_(_prefixed(Event.machine, "award"), Event.trigger == "award"),
                        and_(_prefixed(Event.machine, "training"), Event.trigger == "complete")),
@@ -64,8 +60,8 @@ def _carer_gap(session: Session, scope: Scope) -> list[dict[str, Any]]:
     """Active carers and active service users per unit now."""
     active = Instance.status == "active"
     statement = (select(Member.unit_id,
-                        _tally(and_(active, Member.kind == "service_user"), "service_users"),
-                        _tally(and_(active, Member.kind == "carer"), "carers"))
+                        tally(and_(active, Member.kind == "service_user"), "service_users"),
+                        tally(and_(active, Member.kind == "carer"), "carers"))
                  .join(Instance, and_(Instance.member_id == Member.id,
                                       Instance.machine == PATHWAY))
                  .where(scope.units(Member.unit_id)).group_by(Member.unit_id))

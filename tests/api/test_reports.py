@@ -75,6 +75,30 @@ def test_unknown_unit_is_404_and_bad_values_are_422_naming_the_field(client, aut
     assert (too_long.status_code, list(too_long.get_json()["errors"])) == (422, ["interval"])
 
 
+
+@pytest.mark.parametrize(("path", "fields"), [
+    ("level-distribution?as_of=9999-12-31", ["as_of"]),
+    ("attrition?from=0001-01-01&to=0001-01-01", ["from", "to"]),
+    ("progression?from=9999-12-01&to=9999-12-31", ["from", "to"]),
+])
+def test_days_at_the_ends_of_the_calendar_are_422_naming_the_field(client, auth, history, path,
+                                                                    fields):
+    answer = client.get(f"/api/v1/reports/{path}", headers=auth("viewer"))
+    assert answer.status_code == 422
+    body = answer.get_json()
+    assert (body["code"], body["error"]) == (422, "invalid_input")
+    assert sorted(body["errors"]) == fields
+    assert all("out of range" in body["errors"][name][0] for name in fields)
+
+
+def test_the_first_day_counted_answers_an_empty_distribution(client, auth, history):
+    answer = client.get(f"{DIST}?as_of=1900-01-01", headers=auth("viewer"))
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert (body["as_of"], body["rows"]) == ("1900-01-01", [])
+    assert body["totals"] == counts()
+
+
 def test_empty_query_values_mean_no_filter(client, auth, history):
     headers = auth("admin")
     plain = client.get(DIST, headers=headers).get_json()
