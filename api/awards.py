@@ -5,31 +5,37 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
-import workflows
 from api.access import member_in_scope, note_reads
 from api.auth import ALL_ROLES, RECORD_ROLES, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
 from api.idempotent import respond_once
-from api.milestones import IDEMPOTENCY_HEADER, ExpectedVersion, Reason
+from api.milestones import (
+    IDEMPOTENCY_HEADER,
+    CatalogueBlueprint,
+    ExpectedVersion,
+    InCatalogue,
+    Reason,
+)
 from api.schemas import CriterionSchema, ErrorSchema, EventSchema, PageArgs, Text, page_of
 from pathway import awards, readiness
 from pathway.events import event_view
 from pathway.paging import page_of as page_in_memory
 from pathway.paging import paginate
 from pathway.units import unit_by_code
-from workflows.schema import MEMBER_KINDS
+from workflows.schema import MEMBER_KINDS, Catalogue
 
-blp = Blueprint("awards", __name__,
+blp = CatalogueBlueprint("awards", __name__,
                 description="Accreditation awards: their criteria, readiness, awarding and "
                             "revoking. An expired training completion never counts.")
 
 AWARDERS = ("admin", "training_lead")
-# Listed in the OpenAPI document; an award code outside it is refused with 422 on its field.
-ALL_AWARDS = list(workflows.load().awards)
+
+
+def _award_codes(known: Catalogue) -> list[str]:
+    return list(known.awards)
 
 
 class Flag(fields.String):
@@ -89,7 +95,7 @@ class MemberReadinessSchema(ReadinessSchema):
 class ReadinessArgs(PageArgs):
     unit = fields.String(load_default=None, metadata={"description": "A unit code; empty: all "
                                                                      "units in your scope."})
-    award = fields.String(load_default=None, validate=validate.OneOf([*ALL_AWARDS, ""]),
+    award = fields.String(load_default=None, validate=InCatalogue(_award_codes, "award", blank=True),
                           metadata={"description": "An award code (another is refused with "
                                                    "422 naming `award`); empty: every award of "
                                                    "each member's kind, one row per member and "
@@ -111,7 +117,7 @@ class AccreditationSchema(Schema):
 
 
 class AccreditRequestSchema(Schema):
-    award = fields.String(required=True, validate=validate.OneOf(ALL_AWARDS),
+    award = fields.String(required=True, validate=InCatalogue(_award_codes, "award"),
                           metadata={"example": "su_foundation"})
     reason = Text(load_default=None, allow_none=True)
     expected_version = ExpectedVersion()

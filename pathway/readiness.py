@@ -3,13 +3,13 @@
 One member's readiness is evaluated with the guards themselves (``facts_for`` +
 ``evaluate_all``), so it reads exactly as the refusal of an award would. Finding who is ready
 across units is SQL: each criterion becomes an EXISTS or COUNT condition over the instances
-table, so filtering and pagination happen in the database, and the words are worked out only
-for the page shown.
+(or, for training, the events) table, so filtering and pagination happen in the database, and
+the words are worked out only for the page shown.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,7 +32,7 @@ from pathway.access import Caller
 from pathway.awards import AWARDED, award_or_404, awards_for
 from pathway.awards import machine_of as award_machine
 from pathway.engine import PATHWAY
-from pathway.facts import LEVEL_CHANGES, facts_for
+from pathway.facts import COMPLETE, LEVEL_CHANGES, facts_for
 from pathway.milestones import ACHIEVED
 from pathway.milestones import machine_of as milestone_machine
 from pathway.models import Event, Instance, Member, Unit
@@ -68,11 +68,6 @@ def member_readiness(session: Session, catalogue: Catalogue, member: Member, zon
 
 # --- SQL: each criterion as a condition correlated to Member.id ---------------------------
 
-def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    """The instant ``day`` begins in the service's zone, in UTC as stored."""
-    return datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC)
-
-
 def criterion_clause(catalogue: Catalogue, kind: str, guard: Guard, today: date,
                      zone: ZoneInfo) -> ColumnElement[bool]:
     """The SQL twin of ``workflows.guards`` for one criterion of a member of ``kind``."""
@@ -83,16 +78,20 @@ def criterion_clause(catalogue: Catalogue, kind: str, guard: Guard, today: date,
                                     row.machine == milestone_machine(guard.target or ""),
                                     row.state == ACHIEVED).exists()
     if guard.kind == "training":
+        # A completion counts until it expires, whatever the module's state now (re-enrolled
+        # for the refresher, or withdrawn from it): any ``complete`` event in date will do.
+        # One range probe on (member_id, machine, effective_at) per member.
         module = catalogue.modules.get(guard.target or "")
-        row = aliased(Instance)
-        conditions = [row.member_id == Member.id, row.machine == training_machine(guard.target or ""),
-                      row.state == "completed"]
+        event = aliased(Event)
+        conditions = [event.member_id == Member.id,
+                      event.machine == training_machine(guard.target or ""),
+                      event.trigger == COMPLETE]
         if module is not None and module.valid_for_days:
-            # In date while completed_on + valid_for_days > today, i.e. completed on or after
-            # today - valid_for_days + 1 (a local day).
-            first_valid = today - timedelta(days=module.valid_for_days - 1)
-            conditions.append(row.entered_at >= _local_midnight(first_valid, zone))
-        return select(row.id).where(*conditions).exists()
+            # In date while completed_on + valid_for_days > today, i.e. completed after the
+            # local day today - valid_for_days ended.
+            last_stale = today - timedelta(days=module.valid_for_days)
+            conditions.append(event.effective_at >= clock.end_of_day(last_stale, zone))
+        return select(event.id).where(*conditions).exists()
     if guard.kind == "milestones_at_level":
         codes = [milestone_machine(m.code) for m in pathway.milestones if m.level == guard.target]
         row = aliased(Instance)
@@ -107,14 +106,15 @@ def criterion_clause(catalogue: Catalogue, kind: str, guard: Guard, today: date,
         return select(row.id).where(row.member_id == Member.id, row.machine == PATHWAY,
                                     row.level.in_(reached)).exists()
     if guard.kind == "min_days_at_level":
-        # days_at_level >= n  <=>  the latest level change began on or before today - n.
+        # days_at_level >= n  <=>  the latest level change was on or before the local day
+        # today - n, i.e. before that day ended.
         row, event = aliased(Instance), aliased(Event)
         since = (select(func.max(event.effective_at))
                  .join(row, row.id == event.instance_id)
                  .where(row.member_id == Member.id, row.machine == PATHWAY,
                         event.trigger.in_(LEVEL_CHANGES))
                  .scalar_subquery())
-        return since < _local_midnight(today - timedelta(days=(guard.at_least or 0) - 1), zone)
+        return since < clock.end_of_day(today - timedelta(days=guard.at_least or 0), zone)
     # An exit reason is only ever given with an exit, never while checking readiness.
     return false()
 

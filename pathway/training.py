@@ -2,11 +2,14 @@
 
 A module's state is stored on the member's ``training:<code>`` instance. ``expired`` is never
 stored: a completion past the module's ``valid_for_days`` reads as expired and stops counting.
+A completion is read from the history (the latest ``complete`` event), so it keeps counting,
+and keeps showing its dates, while the member is re-enrolled for the refresher or has
+withdrawn from it.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +19,7 @@ from sqlalchemy.orm import Session
 from pathway import clock
 from pathway.engine import Actor, Firing, Outcome, fire
 from pathway.errors import NotFound
-from pathway.facts import training_record
+from pathway.facts import completions_of, training_record
 from pathway.models import Instance, Member
 from workflows.machine import compile_definition
 from workflows.schema import Catalogue, Module
@@ -47,10 +50,15 @@ def module_view(module: Module) -> dict[str, Any]:
 
 
 def training_view(catalogue: Catalogue, module: Module, instance: Instance | None,
-                  zone: ZoneInfo, today: date | None = None) -> dict[str, Any]:
-    """One module as a member stands in it, with ``expired`` derived from today."""
+                  completed_at: datetime | None, zone: ZoneInfo,
+                  today: date | None = None) -> dict[str, Any]:
+    """One module as a member stands in it, with ``expired`` derived from today.
+
+    ``completed_at`` is the module's latest completion (``completions_of``), shown with its
+    expiry whatever the state now.
+    """
     today = today or clock.today(zone)
-    record = training_record(instance, module.valid_for_days, zone)
+    record = training_record(instance, module.valid_for_days, zone, completed_at)
     state = instance.state if instance else catalogue.lifecycle("training").initial
     workflow = compile_definition(catalogue.lifecycle("training"))
     return {**module_view(module), "state": record.shown_state(today),
@@ -67,17 +75,18 @@ def training_instances(session: Session, member_id: int) -> dict[str, Instance]:
 
 def training_of(session: Session, catalogue: Catalogue, member: Member, zone: ZoneInfo,
                 modules: list[Module]) -> list[dict[str, Any]]:
-    """The member's state in each of ``modules`` (one query for them all)."""
+    """The member's state in each of ``modules`` (two queries for them all)."""
     held = training_instances(session, member.id)
+    completed = completions_of(session, member.id, [machine_of(m.code) for m in modules])
     today = clock.today(zone)
-    return [training_view(catalogue, m, held.get(m.code), zone, today) for m in modules]
+    return [training_view(catalogue, m, held.get(m.code), completed.get(machine_of(m.code)),
+                          zone, today) for m in modules]
 
 
 def module_of(session: Session, catalogue: Catalogue, member: Member, code: str,
               zone: ZoneInfo) -> dict[str, Any]:
     module = module_or_404(catalogue, code)
-    return training_view(catalogue, module, training_instances(session, member.id).get(code),
-                         zone)
+    return training_of(session, catalogue, member, zone, [module])[0]
 
 
 def move(session: Session, catalogue: Catalogue, member: Member, code: str, firing: Firing,
@@ -85,4 +94,5 @@ def move(session: Session, catalogue: Catalogue, member: Member, code: str, firi
     """Fire a training trigger for one module; answer the event and the module's new state."""
     module = module_or_404(catalogue, code)
     outcome = fire(session, catalogue, member, machine_of(code), firing, actor, zone)
-    return outcome, training_view(catalogue, module, outcome.instance, zone)
+    completed = completions_of(session, member.id, [machine_of(code)]).get(machine_of(code))
+    return outcome, training_view(catalogue, module, outcome.instance, completed, zone)

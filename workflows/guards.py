@@ -11,16 +11,30 @@ from workflows.schema import Catalogue, Definition, Guard
 
 @dataclass(frozen=True)
 class TrainingRecord:
+    """A member's standing in one module.
+
+    ``state`` is where the module's lifecycle is now; ``completed_on`` / ``expires_on`` are
+    those of the latest completion, whatever the state: re-enrolling for a refresher (or
+    withdrawing from it) does not undo a completion, which counts until it expires.
+    """
+
     state: str  # not_started | enrolled | completed | withdrawn (expired is derived)
     completed_on: date | None = None
     expires_on: date | None = None
 
     def in_date(self, today: date) -> bool:
-        return self.state == "completed" and (self.expires_on is None or self.expires_on > today)
+        """A completion exists and has not expired (expires_on is the first day it no longer
+        counts)."""
+        return self.completed_on is not None and (self.expires_on is None
+                                                  or self.expires_on > today)
+
+    def expired(self, today: date) -> bool:
+        """A completion exists and is past its expiry: a refresher is due."""
+        return self.completed_on is not None and not self.in_date(today)
 
     def shown_state(self, today: date) -> str:
-        """The state a person sees: a completion past its expiry reads ``expired``."""
-        if self.state == "completed" and not self.in_date(today):
+        """The state a person sees: ``completed`` past its expiry reads ``expired``."""
+        if self.state == "completed" and self.expired(today):
             return "expired"
         return self.state
 
@@ -83,7 +97,7 @@ def _check(guard: Guard, facts: Facts, catalogue: Catalogue,
         title = module.title if module else guard.target
         record = facts.training.get(guard.target or "")
         words = f"Training completed and in date: “{title}”"
-        if record and record.state == "completed" and not record.in_date(facts.today):
+        if record and record.expired(facts.today) and record.expires_on is not None:
             words += f" (expired on {record.expires_on.isoformat()}: a refresher is due)"
         return bool(record and record.in_date(facts.today)), words
     if guard.kind == "milestones_at_level":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
+
+import workflows
 
 API = "/api/v1"
 LONG_AGO = date(2023, 1, 2)
@@ -298,3 +301,47 @@ def test_the_openapi_document_lists_every_award_code(client, catalogue):
 def test_readiness_list_is_for_training_leads_and_admins(client, auth):
     assert client.get(f"{API}/readiness", headers=auth("coordinator")).status_code == 403
     assert client.get(f"{API}/readiness").status_code == 401
+
+
+def test_reenrolling_for_the_refresher_keeps_the_member_ready(client, auth, member):
+    member_id, admin = member(joined_on=date(2026, 1, 5)), auth()
+    train(client, admin, member_id, "three_levels_awareness",
+          enrolled_on=date(2026, 2, 1), completed_on=date(2026, 2, 10))
+    achieve(client, admin, member_id, "buddy_assigned", "advocate_met", "feedback_given")
+    assert readiness_of(client, admin, member_id, "su_foundation")["ready"] is True
+    url = f"{API}/members/{member_id}/training/three_levels_awareness/transitions"
+    assert client.post(url, headers=admin, json={"trigger": "reenrol"}).status_code == 201
+    foundation = readiness_of(client, admin, member_id, "su_foundation")
+    assert (foundation["ready"], foundation["unmet"]) == (True, [])
+    listed = client.get(f"{API}/readiness?award=su_foundation&ready=true",
+                        headers=admin).get_json()
+    assert [r["member_id"] for r in listed["items"]] == [member_id]
+    assert accredit(client, admin, member_id, "su_foundation").status_code == 201
+
+
+def test_award_codes_are_those_of_the_apps_own_definitions(db_url, tmp_path, auth, member):
+    from api import create_app
+
+    folder = tmp_path / "definitions"
+    shutil.copytree(workflows.DEFAULT_FOLDER, folder)
+    programme = folder / "programme.yaml"
+    programme.write_text(programme.read_text().replace("su_partnership", "su_working_together"))
+    client = create_app({"DATABASE_URL": db_url, "TESTING": True,
+                         "PATHWAY_WORKFLOWS": str(folder)}).test_client()
+    member_id, admin = member(), auth()
+    refused = accredit(client, admin, member_id, "su_working_together")
+    assert (refused.status_code, refused.get_json()["error"]) == (409, "guards_unmet")
+    unknown = accredit(client, admin, member_id, "su_partnership")
+    assert unknown.status_code == 422
+    assert unknown.get_json()["errors"] == {"award": ["There is no award 'su_partnership'."]}
+    listed = client.get(f"{API}/readiness?award=su_working_together", headers=admin)
+    assert [r["award"] for r in listed.get_json()["items"]] == ["su_working_together"]
+    assert "award" in client.get(f"{API}/readiness?award=su_partnership",
+                                 headers=admin).get_json()["errors"]
+    spec = client.get(f"{API}/openapi.json").get_json()
+    award = spec["components"]["schemas"]["AccreditRequest"]["properties"]["award"]
+    assert "su_working_together" in award["enum"]
+    assert "su_partnership" not in award["enum"]
+    query = next(p for p in spec["paths"][f"{API}/readiness"]["get"]["parameters"]
+                 if p["name"] == "award")
+    assert set(query["schema"]["enum"]) == {*award["enum"], ""}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, timedelta
+
+import workflows
 
 API = "/api/v1"
 
@@ -194,3 +197,25 @@ def test_missing_body_is_refused(client, auth, member):
     refused = client.post(f"{API}/members/{member()}/milestones", headers=auth())
     assert refused.status_code == 422
     assert "code" in refused.get_json()["errors"]
+
+
+def test_codes_are_those_of_the_apps_own_definitions(db_url, tmp_path, auth, member):
+    """PATHWAY_WORKFLOWS (here the test config) decides which codes a request may name, and
+    the OpenAPI document lists those, not the default folder's."""
+    from api import create_app
+
+    folder = tmp_path / "definitions"
+    shutil.copytree(workflows.DEFAULT_FOLDER, folder)
+    pathway = folder / "pathway-service-user.yaml"
+    pathway.write_text(pathway.read_text().replace("buddy_assigned", "peer_mentor_assigned"))
+    client = create_app({"DATABASE_URL": db_url, "TESTING": True,
+                         "PATHWAY_WORKFLOWS": str(folder)}).test_client()
+    member_id = member()
+    assert record(client, auth(), member_id, "peer_mentor_assigned").status_code == 201
+    refused = record(client, auth(), member_id, "buddy_assigned")
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {"code": ["There is no milestone 'buddy_assigned'."]}
+    spec = client.get(f"{API}/openapi.json").get_json()
+    code = spec["components"]["schemas"]["MilestoneRecord"]["properties"]["code"]
+    assert "peer_mentor_assigned" in code["enum"]
+    assert "buddy_assigned" not in code["enum"]

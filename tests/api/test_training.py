@@ -207,3 +207,49 @@ def test_out_of_scope_member_answers_not_found(client, auth, member, unit):
     lead = auth("training_lead", units=["elsewhere"])
     assert client.get(f"{API}/members/{member_id}/training", headers=lead).status_code == 404
     assert move(client, lead, member_id, "speaking_out", "enrol").status_code == 404
+
+
+def test_reenrolling_for_the_refresher_keeps_a_completion_in_date(client, auth, member):
+    member_id, headers = member(joined_on=date(2026, 1, 5)), auth("training_lead")
+    complete_backdated(client, headers, member_id, "three_levels_awareness", date(2026, 2, 1),
+                       date(2026, 2, 10))
+    reenrolled = move(client, headers, member_id, "three_levels_awareness", "reenrol",
+                      reason="Refresher booked early").get_json()["training"]
+    assert (reenrolled["state"], reenrolled["completed_on"], reenrolled["expires_on"]) == (
+        "enrolled", "2026-02-10", "2028-02-10")
+    assert reenrolled["available_triggers"] == ["complete", "withdraw"]
+    listed = next(m for m in client.get(f"{API}/members/{member_id}/training",
+                                        headers=headers).get_json()["items"]
+                  if m["code"] == "three_levels_awareness")
+    assert listed == reenrolled
+    guards = client.get(f"{API}/members/{member_id}/pathway",
+                        headers=auth()).get_json()["next"]["guards"]
+    assert next(g for g in guards
+                if g["criterion"] == "training:three_levels_awareness")["met"] is True
+
+
+def test_withdrawing_from_the_refresher_keeps_the_last_completion(client, auth, member):
+    member_id, headers = member(joined_on=date(2026, 1, 5)), auth("coordinator")
+    complete_backdated(client, headers, member_id, "three_levels_awareness", date(2026, 2, 1),
+                       date(2026, 2, 10))
+    move(client, headers, member_id, "three_levels_awareness", "reenrol")
+    move(client, headers, member_id, "three_levels_awareness", "withdraw", reason="Unwell")
+    shown = module_state(client, headers, member_id, "three_levels_awareness")
+    assert (shown["state"], shown["completed_on"], shown["expires_on"]) == (
+        "withdrawn", "2026-02-10", "2028-02-10")
+
+
+def test_reenrolling_after_expiry_shows_enrolled_and_the_expired_completion(client, auth,
+                                                                            member):
+    member_id, headers = member(joined_on=LONG_AGO), auth("training_lead")
+    complete_backdated(client, headers, member_id, "three_levels_awareness", date(2023, 2, 1),
+                       date(2023, 3, 1))
+    move(client, headers, member_id, "three_levels_awareness", "reenrol")
+    shown = module_state(client, headers, member_id, "three_levels_awareness")
+    assert (shown["state"], shown["completed_on"], shown["expires_on"]) == (
+        "enrolled", "2023-03-01", "2025-02-28")
+    guards = client.get(f"{API}/members/{member_id}/pathway",
+                        headers=auth()).get_json()["next"]["guards"]
+    training = next(g for g in guards if g["criterion"] == "training:three_levels_awareness")
+    assert training["met"] is False
+    assert "expired on 2025-02-28: a refresher is due" in training["description"]

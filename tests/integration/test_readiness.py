@@ -28,6 +28,10 @@ def complete(session, catalogue, member, module, completed_on=None):
                       SYSTEM, TZ)
 
 
+def reenrol(session, catalogue, member, module):
+    training.move(session, catalogue, member, module, Firing(trigger="reenrol"), SYSTEM, TZ)
+
+
 def achieve(session, catalogue, member, *codes):
     for code in codes:
         milestones.record(session, catalogue, member, code, SYSTEM, TZ)
@@ -51,14 +55,24 @@ def people(member, session, catalogue):
     ids = {name: member(joined_on=LONG_AGO, **extra) for name, extra in (
         ("ready", {}), ("no_training", {}), ("two_actions", {}), ("expired_today", {}),
         ("expires_tomorrow", {}), ("retracted", {}), ("paused_level_2", {"level": "level_2",
-                                                                          "status": "paused"}))}
+                                                                          "status": "paused"}),
+        ("refreshing", {}), ("left_refresher", {}), ("refreshing_expired", {}))}
     rows = {name: session.get(Member, member_id) for name, member_id in ids.items()}
     three = ("buddy_assigned", "advocate_met", "feedback_given")
     for name, m in rows.items():
         if name != "no_training":
             completed_on = {"expired_today": today - timedelta(days=730),
-                            "expires_tomorrow": today - timedelta(days=729)}.get(name)
+                            "expires_tomorrow": today - timedelta(days=729),
+                            "refreshing": today - timedelta(days=729),
+                            "refreshing_expired": today - timedelta(days=730)}.get(name)
             complete(session, catalogue, m, "three_levels_awareness", completed_on)
+        # Back on the refresher (and, for one, off it again): the last completion still
+        # counts until it expires.
+        if name in ("refreshing", "left_refresher", "refreshing_expired"):
+            reenrol(session, catalogue, m, "three_levels_awareness")
+        if name == "left_refresher":
+            training.move(session, catalogue, m, "three_levels_awareness",
+                          Firing(trigger="withdraw", reason="Unwell"), SYSTEM, TZ)
         achieve(session, catalogue, m, *(three[:2] if name == "two_actions" else three))
     milestones.retract(session, catalogue, rows["retracted"], "advocate_met", SYSTEM, TZ,
                        reason="Recorded in error")
@@ -67,7 +81,8 @@ def people(member, session, catalogue):
 
 
 def test_sql_and_guards_agree_on_who_is_ready_for_the_foundation(session, catalogue, people):
-    expected = {people[n].id for n in ("ready", "expires_tomorrow", "paused_level_2")}
+    expected = {people[n].id for n in ("ready", "expires_tomorrow", "paused_level_2",
+                                         "refreshing", "left_refresher")}
     assert ready_in_python(session, catalogue, people.values(), "su_foundation") == expected
     assert ready_in_sql(session, catalogue, "su_foundation") == expected
     not_ready = {m.id for m in people.values()} - expected
@@ -86,7 +101,7 @@ def test_a_completion_expiring_today_no_longer_counts(session, catalogue, people
 def test_readiness_page_words_only_the_rows_shown(session, catalogue, people):
     page = readiness_page(session, catalogue, ADMIN, TZ, page=1, page_size=2,
                           award="su_foundation", ready=False)
-    assert page.total == 4
+    assert page.total == 5
     assert [row["member_id"] for row in page.items] == [people["no_training"].id,
                                                         people["two_actions"].id]
     assert page.items[1]["unmet"] == [{
@@ -126,3 +141,19 @@ def test_an_exit_reason_is_never_met_while_checking_readiness(session, catalogue
     guard = Guard("exit_reason", None, None, "required")
     assert session.scalar(select(Member.id).where(
         criterion_clause(catalogue, m.kind, guard, clock.today(TZ), TZ))) is None
+
+
+def test_a_refresher_in_progress_shows_the_completion_that_still_counts(session, catalogue,
+                                                                       people):
+    today = clock.today(TZ)
+    shown = training.module_of(session, catalogue, people["refreshing"],
+                               "three_levels_awareness", TZ)
+    assert (shown["state"], shown["completed_on"], shown["expires_on"]) == (
+        "enrolled", today - timedelta(days=729), today + timedelta(days=1))
+    record = facts_for(session, catalogue, people["left_refresher"], TZ).training[
+        "three_levels_awareness"]
+    assert (record.state, record.in_date(today)) == ("withdrawn", True)
+    [unmet] = next(r for r in member_readiness(session, catalogue, people["refreshing_expired"],
+                                               TZ) if r["award"] == "su_foundation")["unmet"]
+    assert unmet["criterion"] == "training:three_levels_awareness"
+    assert f"expired on {today.isoformat()}: a refresher is due" in unmet["description"]
