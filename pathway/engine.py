@@ -33,7 +33,6 @@ from workflows.schema import Catalogue, Definition, Guard
 PATHWAY = "pathway"
 # Recorded on the pathway's history without changing its state.
 RECORD_TRIGGERS = ("transfer", "erase")
-LEVEL_TRIGGERS = ("register", "advance", "step_back", "rejoin")
 
 
 @dataclass(frozen=True)

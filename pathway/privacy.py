@@ -21,7 +21,7 @@ from pathway.audit import access_log_query, access_view
 from pathway.engine import PATHWAY, Actor, Firing, Outcome, fire
 from pathway.errors import Conflict, InvalidInput
 from pathway.events import event_view, events_query
-from pathway.facts import instances_of, training_record
+from pathway.facts import completions_of, instances_of, training_record
 from pathway.members import pathway_of
 from pathway.models import Event, IdempotentResponse, Member, User
 from pathway.progress import pathway_summary
@@ -40,6 +40,7 @@ class AlreadyErased(Conflict):
 def export(session: Session, catalogue: Catalogue, member: Member, zone: ZoneInfo) -> dict[str, Any]:
     """Everything held about one member (subject access), never a token hash."""
     today = clock.today(zone)
+    completions = completions_of(session, member.id)
     instances = sorted(instances_of(session, member.id), key=lambda i: (i.machine != PATHWAY,
                                                                          i.machine))
     events = [event_view(e, session, unit_code=code)
@@ -54,7 +55,8 @@ def export(session: Session, catalogue: Catalogue, member: Member, zone: ZoneInf
         "unit": {"code": member.unit.code, "name": member.unit.name, "kind": member.unit.kind,
                  "locality": member.unit.locality},
         "pathway": pathway_summary(catalogue, member, pathway_of(session, member)),
-        "instances": [_instance_view(catalogue, i, zone, today) for i in instances],
+        "instances": [_instance_view(catalogue, i, zone, today, completions)
+                      for i in instances],
         "events": events,
         "accreditations": [_accreditation_view(catalogue, i) for i in instances
                            if i.machine.startswith("award:") and i.state == "awarded"],
@@ -71,14 +73,16 @@ def _utc_or_none(moment: datetime | None) -> datetime | None:
     return clock.as_utc(moment) if moment is not None else None
 
 
-def _instance_view(catalogue: Catalogue, instance: Any, zone: ZoneInfo, today: Any) -> dict[str, Any]:
+def _instance_view(catalogue: Catalogue, instance: Any, zone: ZoneInfo, today: Any,
+                   completions: dict[str, Any]) -> dict[str, Any]:
     view = {"machine": instance.machine, "workflow": instance.workflow, "state": instance.state,
             "version": instance.version, "entered_at": clock.as_utc(instance.entered_at),
             "definition_version": instance.definition_version, "completed_on": None,
             "expires_on": None}
     prefix, _, code = instance.machine.partition(":")
     if prefix == "training" and code in catalogue.modules:
-        record = training_record(instance, catalogue.modules[code].valid_for_days, zone)
+        record = training_record(instance, catalogue.modules[code].valid_for_days, zone,
+                                 completed_at=completions.get(instance.machine))
         view.update(state=record.shown_state(today), completed_on=record.completed_on,
                     expires_on=record.expires_on)
     return view

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-from pathway.engine import LEVEL_TRIGGERS, PATHWAY
+from pathway.engine import PATHWAY
+from pathway.facts import LEVEL_CHANGES
 from pathway.models import Event
 
 EXITED_SUFFIX = ".exited"
@@ -58,7 +59,7 @@ def level_reached_at(instance_id: ColumnElement[int], level: ColumnElement[str],
     arrival = aliased(Event, name="arrival")
     statement = (select(arrival.effective_at)
                  .where(arrival.instance_id == instance_id,
-                        arrival.trigger.in_(LEVEL_TRIGGERS),
+                        arrival.trigger.in_(LEVEL_CHANGES),
                         # a registration may start paused or exited at an imported level
                         or_(arrival.to_state == level, arrival.to_state.like(level + ".%"))))
     if before_seq is not None:
