@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, select, text, true
+from sqlalchemy import ColumnElement, Select, func, select, text, true
 from sqlalchemy.orm import Session, aliased
 
 from pathway import clock
@@ -25,22 +25,31 @@ from pathway.suppression import suppress_rows, suppress_totals
 ROW_COUNTS = (*COUNTS, "total")
 
 
-def current_counts(scope: Scope, *, by_kind: bool = True) -> Select[Any]:
+def current_rows(session: Session, scope: Scope, *, by_kind: bool = True) -> list[dict[str, Any]]:
     """Counts per unit (and kind) from the current pathway rows.
 
-    The pathway row carries the member's unit and kind, so this is one scan of
-    ix_instances_machine_unit_id_kind_level_status in group order: no join, no sort.
+    The pathway row carries the member's unit and kind, so SQL counts each (unit, kind, level,
+    status) in one scan of ix_instances_machine_unit_id_kind_level_status, in index order: no
+    join and no sort. The few hundred counted groups are then laid out as report rows here.
     """
-    columns = [tally(and_(Instance.status == "active", Instance.level == level), level)
-               for level in LEVELS]
-    columns += [tally(Instance.status == "paused", "paused"),
-                tally(Instance.status == "exited", "exited")]
-    keys = [Instance.unit_id.label("unit_id"),
-            *([Instance.kind.label("kind")] if by_kind else [])]
-    return (select(*keys, *columns)
-            .where(Instance.machine == PATHWAY, scope.units(Instance.unit_id),
-                   scope.kinds(Instance.kind))
-            .group_by(*keys))
+    counted = session.execute(
+        select(Instance.unit_id, Instance.kind, Instance.level, Instance.status, func.count())
+        .where(Instance.machine == PATHWAY, scope.units(Instance.unit_id),
+               scope.kinds(Instance.kind))
+        .group_by(Instance.unit_id, Instance.kind, Instance.level, Instance.status)).all()
+    codes = dict(session.execute(select(Unit.id, Unit.code).where(
+        Unit.id.in_({unit_id for unit_id, *_ in counted}))).all()) if counted else {}
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for unit_id, kind, level, status, count in counted:
+        key = (codes[unit_id], kind if by_kind else (scope.kind or "all"))
+        row = rows.setdefault(key, {"unit": key[0], "kind": key[1],
+                                    **dict.fromkeys(COUNTS, 0)})
+        column = level if status == "active" else status
+        if column in row:
+            row[column] += count
+    for row in rows.values():
+        row["total"] = sum(row[name] for name in COUNTS)
+    return [rows[key] for key in sorted(rows)]
 
 
 def counts_at(scope: Scope, bound: ColumnElement[datetime] | datetime, *,
@@ -130,8 +139,9 @@ def level_distribution(session: Session, scope: Scope, zone: ZoneInfo, *,
     """The distribution now, or at the end of ``as_of`` in the service's zone."""
     within_calendar("as_of", as_of)
     if as_of is None:
-        counts = current_counts(scope, by_kind=by_kind)
-    elif session.get_bind().dialect.name == "postgresql":
+        rows, totals = table(current_rows(session, scope, by_kind=by_kind), scope.suppress)
+        return {"as_of": None, **scope.echo(), "rows": rows, "totals": totals}
+    if session.get_bind().dialect.name == "postgresql":
         # One index probe per member: compiling the plan (JIT) costs more than it saves.
         session.execute(text("SET LOCAL jit = off"))
         counts = counts_at_lateral(scope, clock.end_of_day(as_of, zone), as_of, by_kind=by_kind)
