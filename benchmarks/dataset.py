@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import statistics
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -109,16 +110,18 @@ SCRATCH = {
 }
 
 
-class _Loader:
+class _Loader(ABC):
     """The set-based expansion, shared; each dialect says how to spell a moment."""
 
     index_tables = ("members", "instances", "events")
 
+    @abstractmethod
     def moment(self, day: str, seconds: str) -> str:
-        raise NotImplementedError
+        """SQL for ``day`` plus ``seconds`` as a stored timestamp."""
 
+    @abstractmethod
     def execute(self, sql: str) -> None:
-        raise NotImplementedError
+        """Run one statement on this loader's connection."""
 
     def expand(self, units: int) -> None:
         self.execute(f"""
