@@ -41,6 +41,14 @@ def postgres_answers() -> bool:
         return False
 
 
+def require_postgres() -> None:
+    """Skip a PostgreSQL run where there is none, except under CI, where that fails."""
+    if not postgres_answers():
+        if os.environ.get("PATHWAY_REQUIRE_POSTGRES") == "true":
+            pytest.fail("PostgreSQL is required (CI) but does not answer on 127.0.0.1:5432")
+        pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432")
+
+
 def create_pg_database() -> tuple[str, Callable[[], None]]:
     import psycopg
 
@@ -70,10 +78,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         migrate.upgrade(url)
         yield url
         return
-    if not postgres_answers():
-        if os.environ.get("PATHWAY_REQUIRE_POSTGRES") == "true":
-            pytest.fail("PostgreSQL is required (CI) but does not answer on 127.0.0.1:5432")
-        pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432")
+    require_postgres()
     url, drop = create_pg_database()
     migrate.upgrade(url)
     yield url

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import create_pg_database, postgres_answers
+from tests.conftest import create_pg_database, require_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60.0
@@ -158,10 +158,7 @@ def server_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Tem
         pathway_command("db", "upgrade", database_url=url)
         yield url
         return
-    if not postgres_answers():
-        if os.environ.get("PATHWAY_REQUIRE_POSTGRES") == "true":
-            pytest.fail("PostgreSQL is required (CI) but does not answer on 127.0.0.1:5432")
-        pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432")
+    require_postgres()
     url, drop = create_pg_database()
     try:
         pathway_command("db", "upgrade", database_url=url)
