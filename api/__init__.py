@@ -11,7 +11,7 @@ from api import db, errors, logs
 from api.schemas import ErrorSchema
 from pathway.cli import cli as pathway_cli
 from pathway.config import Settings
-from pathway.db import engine_for
+from pathway.store.db import engine_for
 from workflows import load as load_definitions
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from api.auth import current_caller
 from api.db import session
-from pathway.members import visible_member
-from pathway.models import Member
+from pathway.people.members import visible_member
+from pathway.store.models import Member
 
 
 def member_in_scope(member_id: int, *, action: str = "read") -> Member:

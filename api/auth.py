@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 from flask import current_app, g, request
 from flask_smorest import abort
 
-from pathway import users
-from pathway.access import Caller
-from pathway.db import unit_of_work
+from pathway.people import users
+from pathway.people.access import Caller
+from pathway.store.db import unit_of_work
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -20,11 +20,11 @@ from api.milestones import (
     Reason,
 )
 from api.schemas import CriterionSchema, ErrorSchema, EventSchema, PageArgs, Text, page_of
-from pathway import awards, readiness
 from pathway.events import event_view
-from pathway.paging import page_of as page_in_memory
-from pathway.paging import paginate
-from pathway.units import unit_by_code
+from pathway.people.units import unit_by_code
+from pathway.programme import awards, readiness
+from pathway.store.paging import page_of as page_in_memory
+from pathway.store.paging import paginate
 from workflows.schema import MEMBER_KINDS, Catalogue
 
 blp = CatalogueBlueprint("awards", __name__,

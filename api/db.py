@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 
-from pathway.db import open_session, unit_of_work
+from pathway.store.db import open_session, unit_of_work
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.db import session
 from api.schemas import ErrorSchema
-from pathway.migrate import alembic_config
+from pathway.store.migrate import alembic_config
 
 blp = Blueprint("health", __name__, description="Is the service up and its database answering?")
 

@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from api.access import member_in_scope
 from api.auth import current_caller
 from api.db import session
-from pathway import idempotency
-from pathway.db import unit_of_work
 from pathway.errors import Conflict
+from pathway.store import idempotency
+from pathway.store.db import unit_of_work
 
 HEADER = "Idempotency-Key"
 

@@ -13,15 +13,15 @@ from api.db import session
 from api.idempotent import respond_once
 from api.schemas import Day, EventSchema, PageArgs, Slug, Text, page_of
 from pathway.events import event_view, events_query
-from pathway.members import (
+from pathway.people.members import (
     member_view,
     members_query,
     pathway_of,
     register_member,
     transfer,
 )
-from pathway.paging import paginate
-from pathway.units import unit_by_code
+from pathway.people.units import unit_by_code
+from pathway.store.paging import paginate
 from workflows.schema import MEMBER_KINDS
 
 blp = Blueprint("members", __name__, description="People taking part: service users, carers, staff.")

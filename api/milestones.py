@@ -16,9 +16,9 @@ from api.context import catalogue, zone
 from api.db import session
 from api.idempotent import HEADER, respond_once
 from api.schemas import MAX_ID, Day, ErrorSchema, EventSchema, PageArgs, Text, page_of
-from pathway import milestones
 from pathway.events import event_view
-from pathway.paging import page_of as page_in_memory
+from pathway.programme import milestones
+from pathway.store.paging import page_of as page_in_memory
 from workflows.schema import Catalogue
 
 

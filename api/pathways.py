@@ -15,7 +15,7 @@ from api.members import PathwaySchema
 from api.schemas import Day, EventSchema, Text, VerdictSchema
 from pathway.engine import PATHWAY, Firing, fire
 from pathway.events import event_view
-from pathway.members import pathway_of
+from pathway.people.members import pathway_of
 from pathway.progress import next_step, pathway_summary
 
 blp = Blueprint("pathway", __name__, description="Levels 1-3: advance, step back, pause, resume, "

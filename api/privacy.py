@@ -14,9 +14,9 @@ from api.db import session, write_session_for_side_effects
 from api.idempotent import HEADER, respond_once
 from api.members import PathwaySchema
 from api.schemas import EventSchema, PageArgs, Text, page_of
-from pathway import audit, privacy
 from pathway.events import event_view
-from pathway.paging import paginate
+from pathway.people import audit, privacy
+from pathway.store.paging import paginate
 
 blp = Blueprint("privacy", __name__,
                 description="UK GDPR: the read audit, subject access export and erasure.")

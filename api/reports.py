@@ -16,15 +16,16 @@ from api.auth import current_caller, roles
 from api.context import zone
 from api.db import session
 from api.schemas import DayArg, Text
-from pathway import charts, clock
+from pathway import clock
+from pathway.reports import charts
 from pathway.reports.attrition import attrition
 from pathway.reports.distribution import level_distribution
 from pathway.reports.export import as_csv
 from pathway.reports.progression import INTERVALS, progression
 from pathway.reports.scope import Scope, period_for, scope_for
 from pathway.reports.summary import summary
+from pathway.reports.suppression import NOTE
 from pathway.reports.time_in_level import time_in_level
-from pathway.suppression import NOTE
 from workflows.schema import MEMBER_KINDS
 
 blp = Blueprint("reports", __name__, description=(

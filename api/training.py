@@ -13,10 +13,10 @@ from api.db import session
 from api.idempotent import respond_once
 from api.milestones import IDEMPOTENCY_HEADER, ExpectedVersion
 from api.schemas import Day, ErrorSchema, EventSchema, PageArgs, Text, page_of
-from pathway import training
 from pathway.engine import Firing
 from pathway.events import event_view
-from pathway.paging import page_of as page_in_memory
+from pathway.programme import training
+from pathway.store.paging import page_of as page_in_memory
 
 blp = Blueprint("training", __name__,
                 description="The accredited training programme and each member's modules. "

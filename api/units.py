@@ -9,8 +9,8 @@ from marshmallow import Schema, fields, validate
 from api.auth import ALL_ROLES, current_caller, roles
 from api.db import session
 from api.schemas import PageArgs, Slug, Text, page_of
-from pathway.paging import paginate
-from pathway.units import UNIT_KINDS, create_unit, unit_by_code, units_query
+from pathway.people.units import UNIT_KINDS, create_unit, unit_by_code, units_query
+from pathway.store.paging import paginate
 
 blp = Blueprint("units", __name__, description="Inpatient units, houses and teams.")
 

@@ -13,7 +13,7 @@ from api.auth import ALL_ROLES, roles
 from api.context import catalogue
 from api.schemas import CriterionSchema, PageArgs, page_of
 from pathway.errors import NotFound
-from pathway.paging import page_of as page_of_list
+from pathway.store.paging import page_of as page_of_list
 from workflows.diagram import guard_words, mermaid
 from workflows.machine import compile_definition
 from workflows.schema import LIFECYCLES, MEMBER_KINDS, Definition

@@ -21,7 +21,8 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from benchmarks.histories import DAY, Planned, Template, plan, templates
-from pathway import clock, migrate
+from pathway import clock
+from pathway.store import migrate
 from workflows.machine import split_state
 
 UNIT_KINDS = ("low_secure", "locked_rehab", "open_rehab", "step_down", "community",

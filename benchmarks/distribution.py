@@ -21,9 +21,9 @@ from benchmarks.dataset import psycopg_conninfo
 from benchmarks.server import Client
 from benchmarks.timing import Timing, timed
 from pathway import clock
-from pathway.access import Caller
 from pathway.config import Settings
-from pathway.db import unit_of_work
+from pathway.people.access import Caller
+from pathway.store.db import unit_of_work
 
 ENDPOINT = "/api/v1/reports/level-distribution"
 BARE_QUERY = ("SELECT unit_id, kind, level, status, count(*) FROM bench_bare "

@@ -21,9 +21,10 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from benchmarks.server import BIN
-from pathway import clock, migrate
-from pathway.db import unit_of_work
-from pathway.models import Unit
+from pathway import clock
+from pathway.store import migrate
+from pathway.store.db import unit_of_work
+from pathway.store.models import Unit
 
 UNITS = ("bench-low-secure", "bench-locked", "bench-open", "bench-step-down", "bench-community",
          "bench-prison")

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pathway.db import unit_of_work
-from pathway.users import create_user
+from pathway.people.users import create_user
+from pathway.store.db import unit_of_work
 
 BIN = Path(sys.executable).parent
 

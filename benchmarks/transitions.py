@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from benchmarks.server import Client, Server
-from pathway.db import unit_of_work
-from pathway.models import Instance
+from pathway.store.db import unit_of_work
+from pathway.store.models import Instance
 
 WARMUP = 50
 POOL = 100

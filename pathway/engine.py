@@ -25,7 +25,7 @@ from pathway.errors import (
     VersionConflict,
 )
 from pathway.facts import facts_for
-from pathway.models import Event, Instance, Member
+from pathway.store.models import Event, Instance, Member
 from workflows.guards import Verdict, evaluate_all
 from workflows.machine import TriggerNotAllowed, compile_definition, split_state
 from workflows.schema import Catalogue, Definition, Guard

@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from pathway import clock
-from pathway.models import Event, Unit
+from pathway.store.models import Event, Unit
 
 
 def events_query(member_id: int) -> Select[tuple[Event, str]]:

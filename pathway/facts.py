@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pathway import clock
-from pathway.models import Event, Instance, Member
+from pathway.store.models import Event, Instance, Member
 from workflows.guards import Facts, TrainingRecord
 from workflows.machine import split_state
 from workflows.schema import Catalogue

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from pathway import clock
 from pathway.facts import facts_for
-from pathway.models import Instance, Member
+from pathway.store.models import Instance, Member
 from workflows.guards import evaluate_all
 from workflows.machine import compile_definition, split_state
 from workflows.schema import Catalogue

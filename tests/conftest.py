@@ -18,13 +18,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 import workflows
-from pathway import migrate
-from pathway.db import engine_for, unit_of_work
 from pathway.engine import Actor
-from pathway.members import register_member
-from pathway.models import Base, Member, Unit
-from pathway.units import create_unit
-from pathway.users import create_user
+from pathway.people.members import register_member
+from pathway.people.units import create_unit
+from pathway.people.users import create_user
+from pathway.store import migrate
+from pathway.store.db import engine_for, unit_of_work
+from pathway.store.models import Base, Member, Unit
 
 PG_ADMIN_URL = os.environ.get("PATHWAY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 TZ = __import__("zoneinfo").ZoneInfo("Europe/London")

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session, aliased
 
 from pathway import clock
 from pathway.engine import PATHWAY
-from pathway.models import Event, Member, Unit
 from pathway.reports.history import state_level
 from pathway.reports.scope import Period, Scope
-from pathway.suppression import published, rate, suppress_rows, suppress_totals
+from pathway.reports.suppression import published, rate, suppress_rows, suppress_totals
+from pathway.store.models import Event, Member, Unit
 
 FEEDBACK_LIMIT = 100
 BREAKDOWNS = (("by_reason", "exit_reason"), ("by_level", "level"), ("by_unit", "unit"),

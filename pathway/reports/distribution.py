@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session, aliased
 
 from pathway import clock
 from pathway.engine import PATHWAY
-from pathway.models import Event, Instance, Member, Unit
 from pathway.reports.history import EXITED_SUFFIX, PAUSED_SUFFIX, latest_pathway_event
 from pathway.reports.scope import COUNTS, LEVELS, Scope, tally, within_calendar
-from pathway.suppression import suppress_rows, suppress_totals
+from pathway.reports.suppression import suppress_rows, suppress_totals
+from pathway.store.models import Event, Instance, Member, Unit
 
 ROW_COUNTS = (*COUNTS, "total")
 

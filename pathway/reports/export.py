@@ -13,7 +13,7 @@ from typing import Any
 
 from pathway.reports.distribution import ROW_COUNTS
 from pathway.reports.summary import ACTIVITY, GAP
-from pathway.suppression import MARK
+from pathway.reports.suppression import MARK
 
 TIME_IN_LEVEL = ("from_level", "to_level", "made_it", "advances", "median_days", "q1_days",
                  "q3_days", "iqr_days", "waiting", "waiting_median_days",

@@ -28,7 +28,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from pathway.engine import PATHWAY
 from pathway.facts import LEVEL_CHANGES
-from pathway.models import Event
+from pathway.store.models import Event
 
 EXITED_SUFFIX = ".exited"
 PAUSED_SUFFIX = ".paused"

@@ -11,11 +11,11 @@ from sqlalchemy import ColumnElement, Label, and_, case, func, true
 from sqlalchemy.orm import Session
 
 from pathway import clock
-from pathway.access import RECORD_READERS, Caller
 from pathway.errors import InvalidInput
-from pathway.models import Unit
-from pathway.suppression import NOTE
-from pathway.units import unit_by_code
+from pathway.people.access import RECORD_READERS, Caller
+from pathway.people.units import unit_by_code
+from pathway.reports.suppression import NOTE
+from pathway.store.models import Unit
 from workflows.schema import MEMBER_KINDS
 
 LEVELS = ("level_1", "level_2", "level_3")

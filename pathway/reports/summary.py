@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from pathway import clock
 from pathway.engine import PATHWAY
-from pathway.models import Event, Instance, Member, Unit
 from pathway.reports.history import days_between, level_reached_at
 from pathway.reports.scope import LEVELS, Period, Scope, tally
-from pathway.suppression import published, suppress_rows, suppress_totals
+from pathway.reports.suppression import published, suppress_rows, suppress_totals
+from pathway.store.models import Event, Instance, Member, Unit
 
 ACTIVITY = ("joined", "advances", "step_backs", "exits", "awards", "training_completed")
 GAP = ("service_users", "carers")

@@ -18,10 +18,10 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
 from pathway.engine import PATHWAY
-from pathway.models import Event, Instance, Member
 from pathway.reports.history import day_statistics, days_between, level_reached_at
 from pathway.reports.scope import LEVELS, Scope
-from pathway.suppression import published
+from pathway.reports.suppression import published
+from pathway.store.models import Event, Instance, Member
 
 QUARTILES = (0.25, 0.5, 0.75)
 STEPS = tuple(pairwise(LEVELS))

@@ -6,8 +6,8 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from api import create_app
-from pathway import migrate
-from pathway.db import engine_for
+from pathway.store import migrate
+from pathway.store.db import engine_for
 
 
 @pytest.fixture

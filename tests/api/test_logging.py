@@ -16,10 +16,10 @@ import urllib.request
 import pytest
 
 from api.logs import JsonFormatter
-from pathway import migrate
-from pathway.db import unit_of_work
-from pathway.units import create_unit
-from pathway.users import create_user
+from pathway.people.units import create_unit
+from pathway.people.users import create_user
+from pathway.store import migrate
+from pathway.store.db import unit_of_work
 
 NAME = "Bethan Secretname"
 STAFF_NAME = "Cerys Coordinatorname"

@@ -6,9 +6,9 @@ import json
 
 from sqlalchemy import select
 
-from pathway.db import unit_of_work
 from pathway.engine import Actor, Firing, fire
-from pathway.models import Event, IdempotentResponse, Instance, Member, User
+from pathway.store.db import unit_of_work
+from pathway.store.models import Event, IdempotentResponse, Instance, Member, User
 from tests.conftest import TZ
 
 COORDINATOR = Actor(name="Cerys Coordinator", role="coordinator")
@@ -240,7 +240,7 @@ def test_erasure_clears_stored_idempotent_answers(client, auth, member, db_url):
 
 
 def test_erasure_keeps_integrity_check_holding(client, auth, member, db_url, catalogue):
-    integrity = __import__("pytest").importorskip("pathway.integrity")
+    integrity = __import__("pytest").importorskip("pathway.ops.integrity")
     member_id = member(display_name=NAME)
     _fire(db_url, catalogue, member_id, "pathway", Firing(trigger="pause", reason="Unwell"))
     assert _erase(client, member_id, auth("admin")).status_code == 201

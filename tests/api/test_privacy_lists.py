@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
-from pathway.db import unit_of_work
-from pathway.models import AccessRecord
+from pathway.store.db import unit_of_work
+from pathway.store.models import AccessRecord
 
 API = "/api/v1"
 NAME = "Jane Example"

@@ -8,9 +8,10 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from pathway import clock, users
-from pathway.db import engine_for, unit_of_work
-from pathway.models import Base, User
+from pathway import clock
+from pathway.people import users
+from pathway.store.db import engine_for, unit_of_work
+from pathway.store.models import Base, User
 
 
 def _every_value_in_the_database(db_url: str) -> str:

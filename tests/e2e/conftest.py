@@ -304,9 +304,9 @@ def history_problems(database_url: str, member_ids: list[int]) -> list[str]:
     from sqlalchemy import select
 
     import workflows
-    from pathway.db import unit_of_work
     from pathway.engine import PATHWAY, RECORD_TRIGGERS
-    from pathway.models import Event, Instance, Member
+    from pathway.store.db import unit_of_work
+    from pathway.store.models import Event, Instance, Member
     from workflows.machine import TriggerNotAllowed, compile_definition
 
     catalogue = workflows.load()
@@ -350,12 +350,12 @@ def history_problems(database_url: str, member_ids: list[int]) -> list[str]:
 
 
 def integrity_problems(database_url: str) -> list[str]:
-    """pathway.integrity's replay of every instance (the library behind `pathway check`)."""
+    """pathway.ops.integrity's replay of every instance (the library behind `pathway check`)."""
     import workflows
-    from pathway.db import unit_of_work
+    from pathway.store.db import unit_of_work
 
     try:
-        from pathway import integrity
+        from pathway.ops import integrity
     except ImportError:
         return []
     with unit_of_work(database_url, write=False) as session:
@@ -367,8 +367,8 @@ def events_of(database_url: str, member_ids: list[int]) -> dict[int, str]:
     """Every non-register event id of these members, with its trigger."""
     from sqlalchemy import select
 
-    from pathway.db import unit_of_work
-    from pathway.models import Event
+    from pathway.store.db import unit_of_work
+    from pathway.store.models import Event
 
     with unit_of_work(database_url, write=False) as session:
         rows = session.execute(select(Event.id, Event.trigger).where(

@@ -13,15 +13,16 @@ from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from pathway import backup, integrity, migrate
-from pathway.audit import record_read
 from pathway.cli import cli
-from pathway.db import engine_for, is_sqlite, unit_of_work
 from pathway.engine import Firing, fire
-from pathway.members import register_member
-from pathway.models import Base, Member
-from pathway.units import create_unit
-from pathway.users import create_user
+from pathway.ops import backup, integrity
+from pathway.people.audit import record_read
+from pathway.people.members import register_member
+from pathway.people.units import create_unit
+from pathway.people.users import create_user
+from pathway.store import migrate
+from pathway.store.db import engine_for, is_sqlite, unit_of_work
+from pathway.store.models import Base, Member
 from tests.conftest import SYSTEM, TZ, create_pg_database
 
 
@@ -58,7 +59,7 @@ def _make_history(db_url, catalogue, member, token) -> None:  # type: ignore[no-
 
 
 def user_caller(user):  # type: ignore[no-untyped-def]
-    from pathway.access import Caller
+    from pathway.people.access import Caller
 
     return Caller(user_id=user.id, name=user.name, role=user.role, all_units=True,
                   unit_ids=frozenset())

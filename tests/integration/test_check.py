@@ -7,11 +7,11 @@ from datetime import date
 from click.testing import CliRunner, Result
 from sqlalchemy import delete, select, text, update
 
-from pathway import integrity
 from pathway.cli import cli
-from pathway.db import unit_of_work
 from pathway.engine import Actor, Firing, fire
-from pathway.models import Event, Instance, Member
+from pathway.ops import integrity
+from pathway.store.db import unit_of_work
+from pathway.store.models import Event, Instance, Member
 
 TZ = __import__("zoneinfo").ZoneInfo("Europe/London")
 COORDINATOR = Actor(name="test coordinator", role="coordinator")

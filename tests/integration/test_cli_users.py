@@ -6,9 +6,9 @@ from click.testing import CliRunner, Result
 from sqlalchemy import select
 
 from pathway.cli import cli
-from pathway.db import unit_of_work
-from pathway.models import User
-from pathway.users import hash_token
+from pathway.people.users import hash_token
+from pathway.store.db import unit_of_work
+from pathway.store.models import User
 
 
 def run(db_url: str, *args: str) -> Result:

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 import workflows
 from pathway import clock
 from pathway.cli import cli
-from pathway.db import unit_of_work
-from pathway.models import Event, Instance, Member, Unit, User
+from pathway.store.db import unit_of_work
+from pathway.store.models import Event, Instance, Member, Unit, User
 
 TZ = __import__("zoneinfo").ZoneInfo("Europe/London")
 

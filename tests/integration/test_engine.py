@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from pathway.db import unit_of_work
 from pathway.engine import PATHWAY, Actor, Firing, fire
 from pathway.errors import Conflict, GuardsUnmet, NotFound, VersionConflict
-from pathway.models import Event, Instance, Member
+from pathway.store.db import unit_of_work
+from pathway.store.models import Event, Instance, Member
 from tests.conftest import TZ
 
 COORDINATOR = Actor(name="coordinator-ana", role="coordinator", user_id=None)

@@ -8,10 +8,11 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
-from pathway import clock, importer
+from pathway import clock
 from pathway.cli import cli
-from pathway.db import unit_of_work
-from pathway.models import Event, Instance, Member
+from pathway.ops import importer
+from pathway.store.db import unit_of_work
+from pathway.store.models import Event, Instance, Member
 
 TZ = __import__("zoneinfo").ZoneInfo("Europe/London")
 

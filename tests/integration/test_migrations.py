@@ -1,6 +1,6 @@
 """The schema comes only from Alembic, and the models agree with it on both databases."""
 
-from pathway import migrate
+from pathway.store import migrate
 
 
 def test_alembic_finds_no_drift_between_models_and_migrations(database_url):

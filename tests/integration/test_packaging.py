@@ -15,9 +15,9 @@ def test_the_wheel_ships_definitions_migrations_and_templates(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "workflows/definitions/pathway-service-user.yaml" in names
     assert "workflows/definitions/programme.yaml" in names
-    assert "pathway/migrations/env.py" in names
-    assert "pathway/migrations/script.py.mako" in names
-    assert any(n.startswith("pathway/migrations/versions/0001_") for n in names)
+    assert "pathway/store/migrations/env.py" in names
+    assert "pathway/store/migrations/script.py.mako" in names
+    assert any(n.startswith("pathway/store/migrations/versions/0001_") for n in names)
     assert "api/templates/home.html" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "pathway = pathway.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

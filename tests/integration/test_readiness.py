@@ -7,12 +7,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from pathway import clock, milestones, training
-from pathway.access import Caller
+from pathway import clock
 from pathway.engine import Firing
 from pathway.facts import facts_for
-from pathway.models import Member
-from pathway.readiness import criterion_clause, member_readiness, readiness_page, readiness_query
+from pathway.people.access import Caller
+from pathway.programme import milestones, training
+from pathway.programme.readiness import criterion_clause, member_readiness, readiness_page, readiness_query
+from pathway.store.models import Member
 from tests.conftest import SYSTEM, TZ
 from workflows.guards import evaluate
 from workflows.schema import Guard

@@ -8,17 +8,17 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from pathway.access import Caller
 from pathway.cli import cli
-from pathway.db import unit_of_work
 from pathway.errors import InvalidInput, NotFound
-from pathway.models import Unit
+from pathway.people.access import Caller
 from pathway.reports.attrition import attrition
 from pathway.reports.distribution import level_distribution
 from pathway.reports.progression import intervals, progression
 from pathway.reports.scope import period_for, scope_for
 from pathway.reports.summary import summary
 from pathway.reports.time_in_level import time_in_level
+from pathway.store.db import unit_of_work
+from pathway.store.models import Unit
 from tests.conftest import TZ
 from tests.integration.test_reports_history import ADMIN, NOW, build_history, counts, row
 

@@ -25,11 +25,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import workflows
-from pathway.access import Caller
-from pathway.db import unit_of_work
 from pathway.engine import Firing, fire
-from pathway.members import transfer
-from pathway.models import Member
+from pathway.people.access import Caller
+from pathway.people.members import transfer
+from pathway.store.db import unit_of_work
+from pathway.store.models import Member
 from tests.conftest import SYSTEM, TZ
 
 ADMIN = Caller(user_id=0, name="test", role="admin", all_units=True, unit_ids=frozenset())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pathway.suppression import (
+from pathway.reports.suppression import (
     hidden_cells,
     published,
     rate,

@@ -5,13 +5,13 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from pathway import clock
-from pathway.access import Caller
-from pathway.db import unit_of_work
 from pathway.engine import PATHWAY, Actor, Firing, fire
-from pathway.members import transfer
-from pathway.models import Event, Member, Unit
+from pathway.people.access import Caller
+from pathway.people.members import transfer
 from pathway.reports.distribution import level_distribution
 from pathway.reports.scope import Scope
+from pathway.store.db import unit_of_work
+from pathway.store.models import Event, Member, Unit
 from tests.conftest import TZ
 
 ADMIN = Actor(name="admin", role="admin")

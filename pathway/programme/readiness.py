@@ -28,16 +28,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from pathway import clock
-from pathway.access import Caller
-from pathway.awards import AWARDED, award_or_404, awards_for
-from pathway.awards import machine_of as award_machine
 from pathway.engine import PATHWAY
 from pathway.facts import COMPLETE, LEVEL_CHANGES, facts_for
-from pathway.milestones import ACHIEVED
-from pathway.milestones import machine_of as milestone_machine
-from pathway.models import Event, Instance, Member, Unit
-from pathway.paging import Page, paginate
-from pathway.training import machine_of as training_machine
+from pathway.people.access import Caller
+from pathway.programme.awards import AWARDED, award_or_404, awards_for
+from pathway.programme.awards import machine_of as award_machine
+from pathway.programme.milestones import ACHIEVED
+from pathway.programme.milestones import machine_of as milestone_machine
+from pathway.programme.training import machine_of as training_machine
+from pathway.store.models import Event, Instance, Member, Unit
+from pathway.store.paging import Page, paginate
 from workflows.guards import Facts, evaluate_all
 from workflows.schema import Award, Catalogue, Guard
 

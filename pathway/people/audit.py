@@ -8,8 +8,8 @@ from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from pathway import clock
-from pathway.access import Caller
-from pathway.models import AccessRecord
+from pathway.people.access import Caller
+from pathway.store.models import AccessRecord
 
 
 def is_own_record(caller: Caller, member_id: int) -> bool:

@@ -15,12 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 import workflows
-from pathway import clock, migrate
+from pathway import clock
 from pathway.config import Settings
-from pathway.db import unit_of_work
 from pathway.engine import Actor
 from pathway.errors import PathwayError
-from pathway.models import User
+from pathway.store import migrate
+from pathway.store.db import unit_of_work
+from pathway.store.models import User
 from workflows.schema import DefinitionError
 
 
@@ -67,7 +68,7 @@ def users() -> None:
 def users_create(name: str, role: str, units: tuple[str, ...], all_units: bool,
                  member_id: int | None, expires_in_days: int | None) -> None:
     """Create a user; the token is printed once, alone on the last line."""
-    from pathway.users import create_user
+    from pathway.people.users import create_user
 
     try:
         with unit_of_work(settings().database_url) as session:
@@ -145,7 +146,7 @@ def demo_command(context: click.Context, if_empty: bool, seed: int | None) -> No
     if context.invoked_subcommand is not None:
         return
     import workflows
-    from pathway import demo
+    from pathway.ops import demo
 
     config = settings()
     with unit_of_work(config.database_url) as session:
@@ -165,7 +166,7 @@ def demo_command(context: click.Context, if_empty: bool, seed: int | None) -> No
 @click.option("--url", default=None, help="Where the service answers (for the message).")
 def demo_token(url: str | None) -> None:
     """A fresh token for the user 'demo-admin' (earlier ones are revoked)."""
-    from pathway import demo
+    from pathway.ops import demo
 
     with unit_of_work(settings().database_url) as session:
         token, revoked = demo.admin_token(session)
@@ -189,7 +190,7 @@ def import_members(file: Path) -> None:
     All or nothing: every bad row is reported by line and field, and then nothing is written.
     """
     import workflows
-    from pathway import importer
+    from pathway.ops import importer
 
     config = settings()
     catalogue = workflows.load(config.workflows)
@@ -238,7 +239,7 @@ def _os_user() -> str:
 def check_command() -> None:
     """Replay every instance's events; exit 0 only when every instance agrees with its log."""
     import workflows
-    from pathway import integrity
+    from pathway.ops import integrity
 
     config = settings()
     with unit_of_work(config.database_url, write=False) as session:
@@ -276,12 +277,11 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
 
 # Commands that live beside what they work on; each module adds one line here.
-from pathway import backup_command  # noqa: E402 (after the group it joins)
+from pathway.cli.backup import backup, restore  # noqa: E402 (after the group they join)
+from pathway.cli.report import report  # noqa: E402
 
-cli.add_command(backup_command.backup)
-cli.add_command(backup_command.restore)
-
-from pathway.report_command import report  # noqa: E402
+cli.add_command(backup)
+cli.add_command(restore)
 
 cli.add_command(report)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from pathway import clock
 from pathway.engine import PATHWAY, Actor
-from pathway.models import Event, Instance, Member, Unit
+from pathway.store.models import Event, Instance, Member, Unit
 from workflows.machine import join_state, split_state
 from workflows.schema import MEMBER_KINDS, PATHWAY_STATUSES, Catalogue
 

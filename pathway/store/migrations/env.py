@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from pathway.db import engine_for
-from pathway.models import Base
+from pathway.store.db import engine_for
+from pathway.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

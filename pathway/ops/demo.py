@@ -23,12 +23,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from pathway import clock
-from pathway.access import Caller
 from pathway.engine import PATHWAY, Actor, Firing, fire
-from pathway.members import register_member, transfer
-from pathway.models import Member, Unit, User
-from pathway.units import create_unit
-from pathway.users import create_user
+from pathway.people.access import Caller
+from pathway.people.members import register_member, transfer
+from pathway.people.units import create_unit
+from pathway.people.users import create_user
+from pathway.store.models import Member, Unit, User
 from workflows.guards import Facts, TrainingRecord, Verdict, evaluate_all
 from workflows.schema import Catalogue, Definition, Guard
 

@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pathway import clock
-from pathway.access import Caller
 from pathway.engine import PATHWAY, Actor, Firing, Outcome, fire, register
 from pathway.errors import Conflict, Duplicate, InvalidInput, NotFound
-from pathway.models import Instance, Member
+from pathway.people.access import Caller
+from pathway.people.units import unit_by_code
 from pathway.progress import pathway_summary
-from pathway.units import unit_by_code
+from pathway.store.models import Instance, Member
 from workflows.machine import join_state
 from workflows.schema import MEMBER_KINDS, Catalogue
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from pathway import clock
 from pathway.engine import Actor, Firing, Outcome, fire
 from pathway.errors import InvalidInput, NotApplicable, NotFound
-from pathway.models import Event, Instance, Member
+from pathway.store.models import Event, Instance, Member
 from workflows.guards import Facts, evaluate
 from workflows.schema import Award, Catalogue, Guard
 

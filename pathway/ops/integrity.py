@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from pathway.engine import PATHWAY, RECORD_TRIGGERS, definition_for
 from pathway.errors import NotFound
-from pathway.models import Event, Instance, Member
+from pathway.store.models import Event, Instance, Member
 from workflows.machine import CompiledWorkflow, TriggerNotAllowed, compile_definition, split_state
 from workflows.schema import Catalogue
 

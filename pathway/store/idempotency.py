@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from pathway import clock
 from pathway.errors import IdempotencyKeyReused
-from pathway.models import IdempotentResponse
+from pathway.store.models import IdempotentResponse
 
 MAX_KEY_LENGTH = 200
 

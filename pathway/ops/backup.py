@@ -20,8 +20,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
-from pathway.db import engine_for, is_sqlite
 from pathway.errors import PathwayError
+from pathway.store.db import engine_for, is_sqlite
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"

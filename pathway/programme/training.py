@@ -20,7 +20,7 @@ from pathway import clock
 from pathway.engine import Actor, Firing, Outcome, fire
 from pathway.errors import NotFound
 from pathway.facts import completions_of, training_record
-from pathway.models import Instance, Member
+from pathway.store.models import Instance, Member
 from workflows.machine import compile_definition
 from workflows.schema import Catalogue, Module
 

@@ -11,9 +11,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pathway import clock
-from pathway.access import ROLES, SCOPED_ROLES, Caller
 from pathway.errors import InvalidInput, NotFound
-from pathway.models import Member, Unit, User, UserUnit
+from pathway.people.access import ROLES, SCOPED_ROLES, Caller
+from pathway.store.models import Member, Unit, User, UserUnit
 
 TOKEN_PREFIX = "pw_"  # noqa: S105 (a marker that helps secret scanners, not a secret)
 LAST_USED_RESOLUTION = timedelta(minutes=1)

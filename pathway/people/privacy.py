@@ -17,14 +17,14 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from pathway import clock
-from pathway.audit import access_log_query, access_view
 from pathway.engine import PATHWAY, Actor, Firing, Outcome, fire
 from pathway.errors import Conflict, InvalidInput
 from pathway.events import event_view, events_query
 from pathway.facts import completions_of, instances_of, training_record
-from pathway.members import pathway_of
-from pathway.models import Event, IdempotentResponse, Member, User
+from pathway.people.audit import access_log_query, access_view
+from pathway.people.members import pathway_of
 from pathway.progress import pathway_summary
+from pathway.store.models import Event, IdempotentResponse, Member, User
 from workflows.schema import Catalogue
 
 # Keys whose values are free text about a member wherever an answer is stored.

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, true
 
 from pathway.engine import Actor
-from pathway.models import Member
+from pathway.store.models import Member
 
 ROLES = ("admin", "coordinator", "training_lead", "viewer", "member")
 SCOPED_ROLES = ("coordinator", "training_lead", "viewer")

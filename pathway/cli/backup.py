@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 from sqlalchemy.engine import make_url
 
-from pathway import backup as backups
 from pathway.config import Settings
 from pathway.errors import PathwayError
+from pathway.ops import backup as backups
 
 
 def _database_url() -> str:

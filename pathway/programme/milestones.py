@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from pathway import clock
 from pathway.engine import Actor, Firing, Outcome, fire
 from pathway.errors import InvalidInput, NotApplicable, NotFound
-from pathway.models import Event, Instance, Member
+from pathway.store.models import Event, Instance, Member
 from workflows.schema import Catalogue, Milestone
 
 ACHIEVED = "achieved"

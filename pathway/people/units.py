@@ -7,9 +7,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pathway import clock
-from pathway.access import Caller
 from pathway.errors import Duplicate, NotFound
-from pathway.models import Unit
+from pathway.people.access import Caller
+from pathway.store.models import Unit
 
 UNIT_KINDS = ("low_secure", "locked_rehab", "open_rehab", "step_down", "community",
               "prison_inreach", "other")

@@ -15,10 +15,9 @@ from typing import Any
 import click
 
 from pathway import clock
-from pathway.access import Caller
 from pathway.config import Settings
-from pathway.db import unit_of_work
 from pathway.errors import PathwayError
+from pathway.people.access import Caller
 from pathway.reports import NAMES
 from pathway.reports.attrition import attrition
 from pathway.reports.distribution import level_distribution
@@ -27,6 +26,7 @@ from pathway.reports.progression import INTERVALS, progression
 from pathway.reports.scope import period_for, scope_for
 from pathway.reports.summary import summary
 from pathway.reports.time_in_level import time_in_level
+from pathway.store.db import unit_of_work
 from workflows.schema import MEMBER_KINDS
 
 # Which options each report reads; any other option given is a usage error, not ignored.

@@ -1,0 +1,1 @@
+"""Running the service: demo data, bulk import, backup and the integrity check."""

@@ -1,0 +1,1 @@
+"""The training programme: modules, milestones, awards and readiness for accreditation."""

@@ -1,0 +1,1 @@
+"""Persistence: the models, the unit of work, migrations, paging and idempotency."""
