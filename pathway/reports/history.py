@@ -27,11 +27,18 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from pathway.engine import PATHWAY
-from pathway.facts import LEVEL_CHANGES
+from pathway.reports.vocabulary import REGISTER, REJOIN, Levels
 from pathway.store.models import Event
+from workflows.machine import EXITED, PAUSED, join_state
 
-EXITED_SUFFIX = ".exited"
-PAUSED_SUFFIX = ".paused"
+EXITED_SUFFIX = join_state("", EXITED)
+PAUSED_SUFFIX = join_state("", PAUSED)
+
+
+def level_changes(levels: Levels) -> tuple[str, ...]:
+    """The triggers that (re)start a member's time at a level: registering, rejoining, and
+    the definitions' own moves up and down."""
+    return (REGISTER, REJOIN, *levels.up, *levels.down)
 
 
 def latest_pathway_event(member_id: ColumnElement[int], bound: ColumnElement[datetime] | datetime,
@@ -50,8 +57,8 @@ def latest_pathway_event(member_id: ColumnElement[int], bound: ColumnElement[dat
             .limit(1).correlate(*correlated).scalar_subquery())
 
 
-def level_reached_at(instance_id: ColumnElement[int], level: ColumnElement[str],
-                     before_seq: ColumnElement[int] | None = None,
+def level_reached_at(levels: Levels, instance_id: ColumnElement[int],
+                     level: ColumnElement[str], before_seq: ColumnElement[int] | None = None,
                      *correlated: FromClause) -> ScalarSelect[datetime]:
     """When the pathway last arrived at ``level`` (registered, advanced, stepped back or
     rejoined there), before event ``before_seq`` if given. Pausing and resuming do not restart
@@ -59,7 +66,7 @@ def level_reached_at(instance_id: ColumnElement[int], level: ColumnElement[str],
     arrival = aliased(Event, name="arrival")
     statement = (select(arrival.effective_at)
                  .where(arrival.instance_id == instance_id,
-                        arrival.trigger.in_(LEVEL_CHANGES),
+                        arrival.trigger.in_(level_changes(levels)),
                         # a registration may start paused or exited at an imported level
                         or_(arrival.to_state == level, arrival.to_state.like(level + ".%"))))
     if before_seq is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,11 +15,9 @@ from pathway.errors import InvalidInput
 from pathway.people.access import RECORD_READERS, Caller
 from pathway.people.units import unit_by_code
 from pathway.reports.suppression import NOTE
+from pathway.reports.vocabulary import Levels, configured_levels, levels_of
 from pathway.store.models import Unit
-from workflows.schema import MEMBER_KINDS
-
-LEVELS = ("level_1", "level_2", "level_3")
-COUNTS = (*LEVELS, "paused", "exited")
+from workflows.schema import MEMBER_KINDS, Catalogue
 
 
 def tally(condition: ColumnElement[bool] | Any, name: str) -> Label[int]:
@@ -44,11 +42,13 @@ class Scope:
     unit: Unit | None = None
     kind: str | None = None
     suppress: bool = False
+    levels: Levels = field(default_factory=configured_levels)
+    member_data: bool = True  # False: figures only, whatever the caller's role
 
     @property
     def reads_member_data(self) -> bool:
         """Viewers see aggregates only; published (suppressed) figures never carry people."""
-        return self.caller.role in RECORD_READERS and not self.suppress
+        return self.caller.role in RECORD_READERS and self.member_data and not self.suppress
 
     def units(self, unit_id: ColumnElement[int]) -> ColumnElement[bool]:
         """Limit a unit-id column to the caller's scope and the unit asked for."""
@@ -66,13 +66,27 @@ class Scope:
                 "suppressed": self.suppress, "note": NOTE if self.suppress else None}
 
 
+def aggregates_only(caller: Caller) -> bool:
+    """Roles that may not read member records (viewers) see published figures only: small
+    numbers hidden, whatever they asked for, so no figure singles out one person."""
+    return caller.role not in RECORD_READERS
+
+
 def scope_for(session: Session, caller: Caller, *, unit: str | None = None,
-              kind: str | None = None, suppress: bool = False) -> Scope:
-    """Check the filters: an unknown (or out-of-scope) unit is not found, a bad kind is 422."""
+              kind: str | None = None, suppress: bool = False,
+              catalogue: Catalogue | None = None, member_data: bool = True) -> Scope:
+    """Check the filters: an unknown (or out-of-scope) unit is not found, a bad kind is 422.
+
+    The levels counted are those of ``catalogue`` (default: the configured definitions).
+    Suppression is always on for callers who see aggregates only.
+    """
     if kind and kind not in MEMBER_KINDS:
         raise InvalidInput("kind", f"Unknown kind {kind!r}; kinds are: {', '.join(MEMBER_KINDS)}.")
     unit_row = unit_by_code(session, unit, caller) if unit else None
-    return Scope(caller=caller, unit=unit_row, kind=kind or None, suppress=suppress)
+    levels = levels_of(catalogue) if catalogue is not None else configured_levels()
+    return Scope(caller=caller, unit=unit_row, kind=kind or None,
+                 suppress=suppress or aggregates_only(caller), levels=levels,
+                 member_data=member_data)
 
 
 @dataclass(frozen=True)
