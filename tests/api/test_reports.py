@@ -20,7 +20,7 @@ def history(db_url, catalogue, unit, member):  # type: ignore[no-untyped-def]
 
 
 def test_level_distribution_as_of_a_day_as_api_md_shows(client, auth, history):
-    answer = client.get(f"{DIST}?as_of=2026-06-30", headers=auth("viewer"))
+    answer = client.get(f"{DIST}?as_of=2026-06-30", headers=auth("coordinator"))
     assert answer.status_code == 200
     body = answer.get_json()
     assert body["as_of"] == "2026-06-30"
@@ -45,8 +45,8 @@ def test_members_may_not_read_reports_and_strangers_must_sign_in(client, auth, h
         assert client.get(f"/api/v1/reports/{path}").status_code == 401
 
 
-def test_a_viewer_sees_only_their_units(client, auth, history):
-    headers = auth("viewer", units=["north"])
+def test_a_scoped_reader_sees_only_their_units(client, auth, history):
+    headers = auth("coordinator", units=["north"])
     body = client.get(DIST, headers=headers).get_json()
     assert body["rows"] == [row("north", "carer", exited=1),
                             row("north", "service_user", paused=1)]
@@ -83,7 +83,7 @@ def test_unknown_unit_is_404_and_bad_values_are_422_naming_the_field(client, aut
 ])
 def test_days_at_the_ends_of_the_calendar_are_422_naming_the_field(client, auth, history, path,
                                                                     fields):
-    answer = client.get(f"/api/v1/reports/{path}", headers=auth("viewer"))
+    answer = client.get(f"/api/v1/reports/{path}", headers=auth("coordinator"))
     assert answer.status_code == 422
     body = answer.get_json()
     assert (body["code"], body["error"]) == (422, "invalid_input")
@@ -92,7 +92,7 @@ def test_days_at_the_ends_of_the_calendar_are_422_naming_the_field(client, auth,
 
 
 def test_the_first_day_counted_answers_an_empty_distribution(client, auth, history):
-    answer = client.get(f"{DIST}?as_of=1900-01-01", headers=auth("viewer"))
+    answer = client.get(f"{DIST}?as_of=1900-01-01", headers=auth("coordinator"))
     assert answer.status_code == 200
     body = answer.get_json()
     assert (body["as_of"], body["rows"]) == ("1900-01-01", [])
@@ -110,7 +110,7 @@ def test_empty_query_values_mean_no_filter(client, auth, history):
 
 
 def test_level_distribution_as_csv(client, auth, history):
-    answer = client.get(f"{DIST}?as_of=2026-03-31&format=csv", headers=auth("viewer"))
+    answer = client.get(f"{DIST}?as_of=2026-03-31&format=csv", headers=auth("coordinator"))
     assert answer.status_code == 200
     assert answer.mimetype == "text/csv"
     assert answer.get_data(as_text=True) == (
@@ -124,7 +124,7 @@ def test_level_distribution_as_csv(client, auth, history):
 
 def test_level_distribution_as_svg_is_a_titled_chart(client, auth, history):
     answer = client.get(f"{DIST}?format=svg&as_of=2026-06-30&kind=service_user",
-                        headers=auth("viewer"))
+                        headers=auth("coordinator"))
     assert answer.status_code == 200
     assert answer.mimetype == "image/svg+xml"
     root = ET.fromstring(answer.get_data())  # noqa: S314 (our own chart, in a test)
@@ -168,7 +168,7 @@ def test_suppressed_distribution_hides_small_counts_and_cannot_be_undone(client,
 
 
 def test_progression_as_json_csv_and_svg(client, auth, history):
-    headers = auth("viewer")
+    headers = auth("coordinator")
     query = "/api/v1/reports/progression?from=2026-01-01&to=2026-03-31&interval=month"
     body = client.get(query, headers=headers).get_json()
     assert (body["from"], body["to"], body["interval"]) == ("2026-01-01", "2026-03-31", "month")
@@ -191,14 +191,14 @@ def test_progression_as_json_csv_and_svg(client, auth, history):
 
 def test_time_in_level_over_http(client, auth, history):
     body = client.get("/api/v1/reports/time-in-level?kind=service_user",
-                      headers=auth("viewer")).get_json()
+                      headers=auth("coordinator")).get_json()
     first, second = body["steps"]
     assert (first["made_it"], first["advances"], first["median_days"], first["iqr_days"]) == (
         3, 4, 25.0, 20.0)
     assert first["waiting"] == 2  # S3 and S4 (service users only)
     assert (second["made_it"], second["median_days"], second["waiting"]) == (1, 89.0, 0)
     as_csv = client.get("/api/v1/reports/time-in-level?format=csv&kind=carer",
-                        headers=auth("viewer")).get_data(as_text=True)
+                        headers=auth("coordinator")).get_data(as_text=True)
     assert as_csv.splitlines()[0] == ("from_level,to_level,made_it,advances,median_days,"
                                       "q1_days,q3_days,iqr_days,waiting,waiting_median_days,"
                                       "waiting_longest_days")
@@ -240,13 +240,13 @@ def test_summary_for_the_strategy_group(client, auth, history):
     assert "Carer gap in south: 1 active carer for 3 active service users." in admin["gaps"]
     viewer = client.get(query, headers=auth("viewer")).get_json()
     assert (viewer["waiting_longest"], viewer["waiting_withheld"]) == ([], True)
-    assert viewer["quick_wins"] == admin["quick_wins"]
     published = client.get(f"{query}&suppress=true", headers=auth("admin")).get_json()
+    assert viewer["quick_wins"] == published["quick_wins"]  # a viewer reads published figures
     assert published["activity"]["totals"]["advances"] is None
     assert published["quick_wins"][0] == "Fewer than 8 steps up a level from 2026-01-01 to " \
                                          "2026-06-30."
     assert published["waiting_withheld"] is True
-    as_csv = client.get(f"{query}&format=csv", headers=auth("viewer")).get_data(as_text=True)
+    as_csv = client.get(f"{query}&format=csv", headers=auth("coordinator")).get_data(as_text=True)
     assert as_csv.splitlines()[:2] == [
         "unit,joined,advances,step_backs,exits,awards,training_completed,"
         "active_service_users,active_carers",
