@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import xml.etree.ElementTree as ET
+from datetime import date
 
 import pytest
 
@@ -262,3 +263,100 @@ def test_openapi_declares_json_csv_and_svg_and_the_suppression_rule(client):
     assert "rounded to the nearest 5" in suppress["description"]
     attrition = spec["paths"]["/api/v1/reports/attrition"]["get"]
     assert {p["name"] for p in attrition["parameters"]} >= {"from", "to", "unit", "kind"}
+
+
+# --- published figures: what a viewer and a suppressed chart may show -------------------------
+
+def _svg_text(answer) -> str:  # type: ignore[no-untyped-def]
+    assert answer.mimetype == "image/svg+xml"
+    return " ".join(t.strip() for t in ET.fromstring(answer.get_data()).itertext()  # noqa: S314
+                    if t.strip())
+
+
+def _hatched_segments(answer) -> int:  # type: ignore[no-untyped-def]
+    """Bars drawn with a hatch pattern (matplotlib writes them as <use> of a hatch fill)."""
+    root = ET.fromstring(answer.get_data())  # noqa: S314 (our own chart, in a test)
+    return sum(1 for element in root.iter()
+               if "url(#h" in (element.get("style") or "") + (element.get("fill") or ""))
+
+
+def test_a_hidden_count_on_a_chart_is_marked_never_drawn_as_zero(client, auth, history):
+    chart = client.get(f"{DIST}?format=svg&suppress=true&as_of=2026-06-30",
+                       headers=auth("admin"))
+    text = _svg_text(chart)
+    # Every unit has fewer than 8 members: each bar is a marked, hatched segment.
+    assert text.count("<8") >= 3
+    assert _hatched_segments(chart) >= 3
+    assert "Hidden: fewer than 8" in text
+    for unit in ("North (north)", "South (south)", "East (east)"):  # names, and codes
+        assert unit in text
+    assert "2026-06-30" in text
+
+
+def test_a_chart_of_now_says_the_day_it_is_as_of(client, auth, history):
+    text = _svg_text(client.get(f"{DIST}?format=svg", headers=auth("admin")))
+    assert "Members by level and status, as of 20" in text
+
+
+def test_an_empty_chart_has_no_scale_around_nothing(client, auth, history):
+    chart = client.get(f"{DIST}?format=svg&as_of=1900-01-01", headers=auth("admin"))
+    text = _svg_text(chart)
+    assert "No members in this selection" in text
+    assert "0.045" not in text and "−0.04" not in text
+    root = ET.fromstring(chart.get_data())  # noqa: S314
+    ticks = [g for g in root.iter(f"{SVG_NS}g") if (g.get("id") or "").startswith("xtick_")]
+    assert ticks == []
+
+
+def test_a_viewer_always_gets_published_figures_whatever_suppress_says(client, auth, history):
+    for asked in ("", "&suppress=false", "&suppress=true"):
+        body = client.get(f"{DIST}?as_of=2026-06-30{asked}", headers=auth("viewer")).get_json()
+        assert body["suppressed"] is True, asked
+        assert body["totals"]["total"] is None  # 6: fewer than 8
+
+
+def test_a_viewer_cannot_single_out_one_leaver(client, auth, unit, member, db_url,
+                                               catalogue):
+    from tests.integration.test_reports_history import _fire
+
+    unit("ty-bryn", name="Ty Bryn")
+    leaver = member("service_user", "ty-bryn", level="level_2", joined_on=date(2026, 1, 5))
+    _fire(db_url, catalogue, leaver, "exit", date(2026, 1, 7), exit_reason="unwell",
+          note="Too unwell to keep coming")
+    query = ("/api/v1/reports/attrition?unit=ty-bryn&from=2026-01-07&to=2026-01-07"
+             "&kind=service_user")
+    for asked in ("", "&suppress=true"):
+        answer = client.get(query + asked, headers=auth("viewer"))
+        body = answer.get_json()
+        assert body["exits"] is None and body["suppressed"] is True
+        assert body["rows"] == [{"unit": "fewer than 8", "kind": "fewer than 8",
+                                 "exit_reason": "fewer than 8", "level": "fewer than 8",
+                                 "exits": None, "suppressed": ["exits"]}]
+        assert body["by_reason"] == [{"exit_reason": "fewer than 8", "exits": None,
+                                      "suppressed": ["exits"]}]
+        assert body["by_level"] == [{"level": "fewer than 8", "exits": None,
+                                     "suppressed": ["exits"]}]
+        text = answer.get_data(as_text=True)
+        assert "unwell" not in text and "Too unwell" not in text
+        as_csv = client.get(query + "&format=csv", headers=auth("viewer"))
+        assert "unwell" not in as_csv.get_data(as_text=True)
+    # A coordinator reads the record itself: the figure and the reason.
+    coordinator = client.get(query, headers=auth("coordinator")).get_json()
+    assert coordinator["rows"] == [{"unit": "ty-bryn", "kind": "service_user",
+                                    "exit_reason": "unwell", "level": "level_2", "exits": 1}]
+
+
+def test_reading_leavers_feedback_is_in_their_access_logs(client, auth, history, db_url):
+    from sqlalchemy import select
+
+    from pathway.store.db import unit_of_work
+    from pathway.store.models import AccessRecord
+
+    query = "/api/v1/reports/attrition?from=2026-01-01&to=2026-06-30"
+    assert client.get(query, headers=auth("coordinator", name="Cerys")).status_code == 200
+    client.get(query, headers=auth("viewer", name="Vic"))  # withheld: not a read
+    with unit_of_work(db_url, write=False) as session:
+        logged = session.execute(select(AccessRecord.member_id, AccessRecord.actor,
+                                        AccessRecord.action)).all()
+    assert sorted(logged) == sorted([(history["C1"], "Cerys", "attrition_feedback"),
+                                     (history["S3"], "Cerys", "attrition_feedback")])

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
 from datetime import date
 
 import pytest
@@ -382,3 +386,39 @@ def test_report_command_suppresses_for_publication(db_url, history, monkeypatch)
                                       "--to", "2026-06-30", "--suppress"])
     assert result.exit_code == 0, result.output
     assert "[c]" in result.output
+
+
+def test_report_command_draws_the_chart_like_the_api(db_url, history, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    drawn = CliRunner().invoke(cli, ["report", "level-distribution", "--as-of", "2026-06-30",
+                                     "--format", "svg"])
+    assert drawn.exit_code == 0, drawn.output
+    text = " ".join(ET.fromstring(drawn.output).itertext())  # noqa: S314 (our own chart)
+    assert "Members by level and status, 2026-06-30" in text
+    assert "North (north)" in text
+    no_chart = CliRunner().invoke(cli, ["report", "attrition", "--format", "svg"])
+    assert no_chart.exit_code == 2
+    assert "attrition has no svg form" in no_chart.output
+
+
+def test_report_command_lists_readiness_for_an_award(db_url, history, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    withheld = CliRunner().invoke(cli, ["report", "readiness", "--award", "carer_foundation"])
+    assert withheld.exit_code == 1
+    assert "lists members" in withheld.output
+    needs_award = CliRunner().invoke(cli, ["report", "readiness", "--member-data"])
+    assert (needs_award.exit_code, "readiness needs --award" in needs_award.output) == (2, True)
+    listed = CliRunner().invoke(cli, ["report", "readiness", "--award", "carer_foundation",
+                                      "--unit", "south", "--member-data"])
+    assert listed.exit_code == 0, listed.output
+    lines = list(csv.reader(io.StringIO(listed.output)))
+    assert lines[0] == ["reference", "unit", "kind", "member_level", "status", "award",
+                        "ready", "awarded", "met", "unmet"]
+    assert [(line[0], line[1], line[5]) for line in lines[1:]] == [
+        ("C2", "south", "carer_foundation")]
+    as_json = CliRunner().invoke(cli, ["report", "readiness", "--award", "carer_foundation",
+                                       "--format", "json", "--member-data"])
+    assert as_json.exit_code == 0, as_json.output
+    items = json.loads(as_json.output)["items"]
+    assert "C2" in {item["reference"] for item in items}  # C1 has left: listed or not
+    assert {item["award"] for item in items} == {"carer_foundation"}
