@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from pathway import clock
@@ -238,9 +238,10 @@ def admin_token(session: Session) -> tuple[str, int]:
     """A new demo admin token; every earlier demo admin token is revoked (token, revoked)."""
     revoked = session.execute(update(User).where(User.name == DEMO_ADMIN,
                                                  User.revoked_at.is_(None))
-                              .values(revoked_at=clock.now())).rowcount
+                              .values(revoked_at=clock.now()))
+    revoked_count = revoked.rowcount if isinstance(revoked, CursorResult) else 0
     _, token = create_user(session, DEMO_ADMIN, "admin")
-    return token, revoked
+    return token, revoked_count
 
 
 class _Ended(Exception):

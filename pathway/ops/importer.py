@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from pathway import clock
 from pathway.engine import PATHWAY, Actor
 from pathway.reports.vocabulary import EXIT, REGISTER
-from pathway.store.models import Event, Instance, Member, Unit
+from pathway.store.models import Base, Event, Instance, Member, Unit
 from workflows.machine import EXITED, join_state, split_state
 from workflows.schema import MEMBER_KINDS, PATHWAY_STATUSES, Catalogue
 
@@ -263,7 +263,10 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
     ``exit`` event that took it there.
     """
     connection = session.connection()
-    members, instances, events = Member.__table__, Instance.__table__, Event.__table__
+    # The tables as Table (``Member.__table__`` is only a FromClause to the type checker).
+    tables = Base.metadata.tables
+    members, instances, events = (tables[Member.__tablename__], tables[Instance.__tablename__],
+                                  tables[Event.__tablename__])
     definitions = {kind: catalogue.pathway_for(kind) for kind in MEMBER_KINDS}
     now = clock.now()
     result = ImportResult()

@@ -59,7 +59,8 @@ def attrition_read(session: Session, scope: Scope, period: Period
                .where(in_period)
                .group_by(Unit.code, Member.kind, reason, level)
                .order_by(Unit.code, Member.kind, reason, level))
-    rows = [{"unit": unit, "kind": kind, "exit_reason": why, "level": held, "exits": int(n)}
+    rows: list[dict[str, Any]] = [
+        {"unit": unit, "kind": kind, "exit_reason": why, "level": held, "exits": int(n)}
             for unit, kind, why, held, n in session.execute(grouped)]
 
     back = aliased(Event, name="back")
@@ -128,12 +129,12 @@ def _feedback(session: Session, scope: Scope, period: Period,
                  .select_from(leaving).join(Member, Member.id == leaving.member_id)
                  .join(Unit, Unit.id == leaving.unit_id).where(said)
                  .order_by(leaving.effective_at.desc(), leaving.id.desc()).limit(FEEDBACK_LIMIT))
-    said_by = []
-    items = []
-    for member_id, at, unit, kind, why, held, note in session.execute(statement):
+    said_by: list[int] = []
+    items: list[dict[str, Any]] = []
+    for member_id, at, unit, kind, reason, held, note in session.execute(statement):
         said_by.append(member_id)
         items.append({"on": clock.local_date(at, period.zone), "unit": unit, "kind": kind,
-                      "exit_reason": why, "level": held, "feedback": note})
+                      "exit_reason": reason, "level": held, "feedback": note})
     return {"feedback": items, "feedback_count": count, "feedback_withheld": False,
             "feedback_note": None if count <= FEEDBACK_LIMIT else
             f"The {FEEDBACK_LIMIT} most recent of {count} are shown."}, said_by

@@ -33,7 +33,7 @@ STATUS_COLOURS = {PAUSED: ("orange", "black"), EXITED: ("reddish_purple", "black
 HIDDEN_WIDTH = SMALLEST_SHOWN / 2
 HIDDEN_LABEL = f"<{SMALLEST_SHOWN}"
 # Fixed salt and no date: the same report draws the same bytes.
-SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "pathway", "font.size": 10}
+SVG_RC: dict[Any, Any] = {"svg.fonttype": "none", "svg.hashsalt": "pathway", "font.size": 10}
 
 
 def _svg(figure: Figure, title: str) -> str:

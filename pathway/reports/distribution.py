@@ -8,6 +8,7 @@ honoured because both carry their effective moment).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from pathway import clock
 from pathway.engine import PATHWAY
 from pathway.reports.history import latest_pathway_event
-from pathway.reports.scope import Scope, tally, within_calendar
+from pathway.reports.scope import ColumnLike, Scope, tally, within_calendar
 from pathway.reports.suppression import suppress_rows, suppress_totals
 from pathway.reports.vocabulary import Levels
 from pathway.store.models import Event, Instance, Member, Unit
@@ -32,7 +33,7 @@ def current_rows(session: Session, scope: Scope, *, by_kind: bool = True) -> lis
     status) in one scan of ix_instances_machine_unit_id_kind_level_status, in index order: no
     join and no sort. The few hundred counted groups are then laid out as report rows here.
     """
-    counted = session.execute(
+    counted: Sequence[Any] = session.execute(
         select(Instance.unit_id, Instance.kind, Instance.level, Instance.status, func.count())
         .where(Instance.machine == PATHWAY, scope.units(Instance.unit_id),
                scope.kinds(Instance.kind))
@@ -56,7 +57,7 @@ def _column(level: str, status: str) -> str:
     return status if status in (PAUSED, EXITED) else level
 
 
-def _tallies(levels: Levels, to_state: ColumnElement[str]) -> list[Any]:
+def _tallies(levels: Levels, to_state: ColumnLike) -> list[Any]:
     """One count per column of ``levels.counts``, labelled by position (``count_0``...): a
     level code is a board's word, not an SQL name."""
     conditions = [to_state == level for level in levels.codes]

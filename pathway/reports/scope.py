@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Label, and_, case, func, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from pathway import clock
 from pathway.errors import InvalidInput
@@ -18,6 +18,9 @@ from pathway.reports.suppression import NOTE
 from pathway.reports.vocabulary import Levels, configured_levels, levels_of
 from pathway.store.models import Unit
 from workflows.schema import MEMBER_KINDS, Catalogue
+
+ColumnLike = ColumnElement[Any] | QueryableAttribute[Any]
+"""A column a report filters or counts on: ``Member.unit_id`` or any column expression."""
 
 
 def tally(condition: ColumnElement[bool] | Any, name: str) -> Label[int]:
@@ -50,20 +53,27 @@ class Scope:
         """Viewers see aggregates only; published (suppressed) figures never carry people."""
         return self.caller.role in RECORD_READERS and self.member_data and not self.suppress
 
-    def units(self, unit_id: ColumnElement[int]) -> ColumnElement[bool]:
+    def units(self, unit_id: ColumnLike) -> ColumnElement[bool]:
         """Limit a unit-id column to the caller's scope and the unit asked for."""
-        clause = self.caller.unit_clause(unit_id)
+        clause = self.caller.unit_clause(_column(unit_id))
         if self.unit is not None:
             clause = and_(clause, unit_id == self.unit.id)
         return clause
 
-    def kinds(self, kind: ColumnElement[str]) -> ColumnElement[bool]:
+    def kinds(self, kind: ColumnLike) -> ColumnElement[bool]:
         return kind == self.kind if self.kind else true()
 
     def echo(self) -> dict[str, object]:
         """The filters as the response repeats them."""
         return {"unit": self.unit.code if self.unit else None, "kind": self.kind,
                 "suppressed": self.suppress, "note": NOTE if self.suppress else None}
+
+
+def _column(expression: ColumnLike) -> ColumnElement[Any]:
+    """A mapped attribute (``Member.unit_id``) or a column expression, as a column."""
+    if isinstance(expression, ColumnElement):
+        return expression
+    return expression.__clause_element__()
 
 
 def aggregates_only(caller: Caller) -> bool:

@@ -131,7 +131,7 @@ def summary(session: Session, scope: Scope, period: Period, now: datetime) -> di
     activity = _activity(session, scope, period)
     totals = {name: sum(row[name] for row in activity) for name in ACTIVITY}
     gap = _carer_gap(session, scope)
-    at_top = _at_top_level(session, scope)
+    at_top: int | None = _at_top_level(session, scope)
     waiting = _waiting(session, scope, now)
     if scope.suppress:
         activity = suppress_rows(activity, ACTIVITY)

@@ -3,10 +3,10 @@ how many made it and how many days it took them, and how many are still waiting 
 level.
 
 Days taken run from the member's latest arrival at the lower level (registered, advanced,
-stepped back or rejoined there) to the step up (a trigger that moves up a level), both by effective date; time paused
-counts as time at the level. Every crossing counts once in the day figures (a member who
-stepped back and advanced again crossed twice); ``made_it`` counts members. Waiting means
-active at the lower level now, counted from the same arrival to now.
+stepped back or rejoined there) to the step up (a trigger that moves up a level), both by
+effective date; time paused counts as time at the level. Every crossing counts once in the
+day figures (a member who stepped back and advanced again crossed twice); ``made_it`` counts
+members. Waiting means active at the lower level now, counted from the same arrival to now.
 """
 
 from __future__ import annotations

@@ -302,7 +302,8 @@ def test_an_empty_chart_has_no_scale_around_nothing(client, auth, history):
     chart = client.get(f"{DIST}?format=svg&as_of=1900-01-01", headers=auth("admin"))
     text = _svg_text(chart)
     assert "No members in this selection" in text
-    assert "0.045" not in text and "−0.04" not in text
+    assert "0.045" not in text
+    assert "−0.04" not in text
     root = ET.fromstring(chart.get_data())  # noqa: S314
     ticks = [g for g in root.iter(f"{SVG_NS}g") if (g.get("id") or "").startswith("xtick_")]
     assert ticks == []
@@ -328,7 +329,8 @@ def test_a_viewer_cannot_single_out_one_leaver(client, auth, unit, member, db_ur
     for asked in ("", "&suppress=true"):
         answer = client.get(query + asked, headers=auth("viewer"))
         body = answer.get_json()
-        assert body["exits"] is None and body["suppressed"] is True
+        assert body["exits"] is None
+        assert body["suppressed"] is True
         assert body["rows"] == [{"unit": "fewer than 8", "kind": "fewer than 8",
                                  "exit_reason": "fewer than 8", "level": "fewer than 8",
                                  "exits": None, "suppressed": ["exits"]}]
@@ -337,7 +339,8 @@ def test_a_viewer_cannot_single_out_one_leaver(client, auth, unit, member, db_ur
         assert body["by_level"] == [{"level": "fewer than 8", "exits": None,
                                      "suppressed": ["exits"]}]
         text = answer.get_data(as_text=True)
-        assert "unwell" not in text and "Too unwell" not in text
+        assert "unwell" not in text
+        assert "Too unwell" not in text
         as_csv = client.get(query + "&format=csv", headers=auth("viewer"))
         assert "unwell" not in as_csv.get_data(as_text=True)
     # A coordinator reads the record itself: the figure and the reason.

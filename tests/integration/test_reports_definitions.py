@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 from pathlib import Path
@@ -107,7 +108,7 @@ def test_a_member_at_a_boards_own_top_level_is_counted_in_every_report(
 
     steps = client.get(f"{reports}/time-in-level", headers=headers).get_json()["steps"]
     assert [(s["from_level"], s["to_level"], s["made_it"]) for s in steps] == [
-        (lower, upper, 1) for lower, upper in zip(levels, levels[1:], strict=False)]
+        (lower, upper, 1) for lower, upper in itertools.pairwise(levels)]
 
     summary = client.get(f"{reports}/summary?from=2026-01-01&to=2026-06-30",
                          headers=headers).get_json()
