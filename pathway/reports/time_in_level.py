@@ -29,7 +29,7 @@ QUARTILES = (0.25, 0.5, 0.75)
 
 def _crossings(scope: Scope) -> Any:
     """One row per step up out of a lower level: its step, member and days taken."""
-    advance = aliased(Event, name="advance")
+    advance = aliased(Event, name="step_up")
     levels = scope.levels
     reached = level_reached_at(levels, advance.instance_id, advance.from_state, advance.seq,
                                advance)
