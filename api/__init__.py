@@ -75,7 +75,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     for module in (health, units, members, pathways, milestones, training, awards, reports,
                    workflow_views, privacy):
-        api.register_blueprint(module.blp, url_prefix="/api/v1")
+        # reports: a blueprint per app, its schemas built from this app's definitions
+        blueprint = (reports.blueprint(app.extensions["pathway_catalogue"])
+                     if module is reports else module.blp)
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
 
     # The same commands through Flask's CLI: `flask --app api pathway check`.
     app.cli.add_command(pathway_cli, "pathway")

@@ -1,5 +1,10 @@
 """Reports for managers and the strategy group: counts, never people (except where a role may
-read member records). Every report is scoped to the caller's units."""
+read member records). Every report is scoped to the caller's units.
+
+Served from ``pathway.reports.registry``: one route per report there, its query arguments
+built from the report's parameters, its response schema from the loaded definitions (a level
+column per level, at app creation), so a board's own levels are in the JSON and the OpenAPI.
+"""
 
 from __future__ import annotations
 
@@ -11,40 +16,35 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_load, pre_load, validate
 
-from api.access import note_reads_by_reference
+from api.access import note_reads
 from api.auth import current_caller, roles
-from api.context import zone
+from api.context import catalogue, zone
 from api.db import session
 from api.schemas import DayArg, Text
-from pathway import clock
-from pathway.reports import charts
-from pathway.reports.attrition import attrition
-from pathway.reports.distribution import level_distribution
-from pathway.reports.export import as_csv
-from pathway.reports.progression import INTERVALS, progression
-from pathway.reports.scope import Scope, period_for, scope_for
-from pathway.reports.summary import summary
+from pathway.reports.registry import CHOICE, DAY, REPORTS, Parameter, Report, run
 from pathway.reports.suppression import NOTE
-from pathway.reports.time_in_level import time_in_level
-from workflows.schema import MEMBER_KINDS
+from pathway.reports.vocabulary import Levels, levels_of
+from workflows.schema import Catalogue
 
-blp = Blueprint("reports", __name__, description=(
+DESCRIPTION = (
     "Level distribution, progression, time in level, attrition and the strategy group's "
     "summary: SQL aggregations scoped to your units. Viewers, coordinators, training leads "
     "and admins may read them; free text and member references only reach roles that may "
-    "read member records. " + NOTE))
+    "read member records. " + NOTE)
 
 REPORT_ROLES = ("admin", "coordinator", "training_lead", "viewer")
 CSV = "text/csv"
 SVG = "image/svg+xml"
+CONTENT_TYPES = {"csv": CSV, "svg": SVG}
 
 
-def _also(*types: str) -> Callable[[Any], Any]:
+def _also(blp: Blueprint, *types: str) -> Callable[[Any], Any]:
     """Document the other content types ``format=`` answers with (same status, 200)."""
     described = {CSV: "format=csv: the same rows as CSV, a totals line last; hidden counts "
                       "read [c].",
                  SVG: "format=svg: a stacked bar chart drawn with matplotlib, titled, axes "
-                      "labelled, Okabe-Ito colours, counts on the segments."}
+                      "labelled, Okabe-Ito colours, counts on the segments; a hidden count is "
+                      "a hatched segment marked <8."}
 
     description = " ".join(["The report as JSON (format=json, the default).",
                              *(described[t] for t in types)])
@@ -58,7 +58,7 @@ def _also(*types: str) -> Callable[[Any], Any]:
     return decorate
 
 
-# --- arguments -------------------------------------------------------------------------
+# --- arguments: from the registry's parameters ------------------------------------------------
 
 
 def _choice(*values: str, default: str | None) -> fields.String:
@@ -69,11 +69,8 @@ def _choice(*values: str, default: str | None) -> fields.String:
 class ReportArgs(Schema):
     """Filters every report takes; an empty value (``?unit=``) means the filter is absent."""
 
-    unit = Text(load_default=None, max_length=64,
-                metadata={"description": "A unit code in your scope (unknown -> 404)."})
     suppress = fields.String(load_default="false", validate=validate.OneOf(["true", "false", ""]),
-                             metadata={"description": NOTE})
-    format = _choice("json", "csv", default="json")
+                             metadata={"description": NOTE + " Always on for viewers."})
 
     @pre_load
     def absent_when_empty(self, data: Any, **_: Any) -> dict[str, Any]:
@@ -85,37 +82,30 @@ class ReportArgs(Schema):
         return data
 
 
-class KindArgs(ReportArgs):
-    kind = _choice(*MEMBER_KINDS, default=None)
+def _argument(parameter: Parameter) -> fields.Field:
+    if parameter.type == DAY:
+        return DayArg(attribute=parameter.key, data_key=parameter.name,
+                      metadata={"description": parameter.description})
+    if parameter.type == CHOICE:
+        return fields.String(attribute=parameter.key, data_key=parameter.name,
+                             load_default=parameter.default,
+                             validate=validate.OneOf([*parameter.choices, ""]),
+                             metadata={"description": parameter.description})
+    return Text(attribute=parameter.key, data_key=parameter.name, max_length=64,
+                load_default=None, required=parameter.required,
+                metadata={"description": parameter.description})
 
 
-class DistributionArgs(KindArgs):
-    as_of = DayArg(metadata={
-        "description": "Count the state at the end of this day (service time zone), from the "
-                       "event log, each member in the unit they were in then. Absent: now."})
-    format = _choice("json", "csv", "svg", default="json")
+def arguments_for(report: Report) -> type[Schema]:
+    """The query string of one report: its parameters, ``suppress`` and ``format``."""
+    declared: dict[str, Any] = {parameter.key: _argument(parameter)
+                                for parameter in report.parameters}
+    declared["format"] = _choice(*report.formats, default="json")
+    name = "".join(part.title() for part in report.name.split("-")) + "Args"
+    return type(name, (ReportArgs,), declared)
 
 
-class PeriodFields(Schema):
-    from_ = DayArg(data_key="from", metadata={
-        "description": "First day (default: the first of the month eleven months before `to`)."})
-    to = DayArg(metadata={"description": "Last day (default: today)."})
-
-
-class PeriodArgs(KindArgs, PeriodFields):
-    """A period of whole days in the service's zone; ``from`` after ``to`` is refused (422)."""
-
-
-class ProgressionArgs(PeriodArgs):
-    interval = _choice(*INTERVALS, default="month")
-    format = _choice("json", "csv", "svg", default="json")
-
-
-class SummaryArgs(ReportArgs, PeriodFields):
-    """The summary is for the whole scope (or one unit): no kind filter."""
-
-
-# --- responses -------------------------------------------------------------------------
+# --- responses ---------------------------------------------------------------------------------
 
 def _count(description: str = "") -> fields.Integer:
     return fields.Integer(required=True, allow_none=True,
@@ -136,42 +126,9 @@ class EchoSchema(Schema):
                          metadata={"description": "The suppression rule, when suppressed."})
 
 
-class CountsSchema(Schema):
-    level_1 = _count("Active at Level 1.")
-    level_2 = _count("Active at Level 2.")
-    level_3 = _count("Active at Level 3.")
-    paused = _count("Paused (any level).")
-    exited = _count("Exited (any level).")
-    total = _count("All of the above.")
-    suppressed = _hidden()
-
-
-class DistributionRowSchema(CountsSchema):
-    unit = fields.String(required=True)
-    kind = fields.String(required=True, metadata={"description": "Member kind, or 'all'."})
-
-
-class DistributionSchema(EchoSchema):
-    as_of = fields.Date(required=True, allow_none=True, metadata={"description": "Null: now."})
-    rows = fields.List(fields.Nested(DistributionRowSchema), required=True)
-    totals = fields.Nested(CountsSchema, required=True)
-
-
-class PointSchema(Schema):
-    period_start = fields.Date(required=True)
-    as_of = fields.Date(required=True, metadata={"description": "The end of the interval."})
-    rows = fields.List(fields.Nested(DistributionRowSchema), required=True)
-    totals = fields.Nested(CountsSchema, required=True)
-
-
 class PeriodSchema(EchoSchema):
     from_ = fields.Date(attribute="from", data_key="from", required=True)
     to = fields.Date(required=True)
-
-
-class ProgressionSchema(PeriodSchema):
-    interval = fields.String(required=True)
-    series = fields.List(fields.Nested(PointSchema), required=True)
 
 
 class StepSchema(Schema):
@@ -264,116 +221,94 @@ class WaitingSchema(Schema):
     days = fields.Integer(required=True, allow_none=True)
 
 
-class SummarySchema(PeriodSchema):
-    activity = fields.Nested(ActivityTableSchema, required=True)
-    carer_gap = fields.List(fields.Nested(GapSchema), required=True)
-    level_3_now = _count("Members active at Level 3 now.")
-    waiting_over_days = fields.Integer(required=True)
-    waiting_over = _count("Members active at Level 1 or 2 for longer than that.")
-    waiting_longest = fields.List(fields.Nested(WaitingSchema), required=True, metadata={
-        "description": "The 10 members waiting longest at Level 1 or 2 (references only); "
-                       "empty when withheld."})
-    waiting_withheld = fields.Boolean(required=True)
-    quick_wins = fields.List(fields.String(), required=True)
-    gaps = fields.List(fields.String(), required=True)
+def _level_words(levels: Levels, codes: tuple[str, ...]) -> str:
+    return levels.either(codes)
 
 
-# --- views -----------------------------------------------------------------------------
-
-def _scope(args: dict[str, Any]) -> Scope:
-    return scope_for(session(), current_caller(), unit=args.get("unit"), kind=args.get("kind"),
-                     suppress=args["suppress"])
-
-
-def _answer(name: str, args: dict[str, Any], report: dict[str, Any],
-            chart: Callable[[], str] | None = None) -> Any:
-    if args["format"] == "csv":
-        return Response(as_csv(name, report), mimetype=CSV, headers={
-            "Content-Disposition": f'attachment; filename="{name}.csv"'})
-    if args["format"] == "svg" and chart is not None:
-        return Response(chart(), mimetype=SVG)
-    return report
-
-
-def _chart_title(what: str, scope: Scope, when: str) -> str:
-    kind = f" – {scope.kind.replace('_', ' ')}s" if scope.kind else ""
-    unit = f" – {scope.unit.code}" if scope.unit else ""
-    return f"{what}{unit}{kind}, {when}"
-
-
-@blp.route("/reports/level-distribution")
-class LevelDistribution(MethodView):
-    @blp.arguments(DistributionArgs, location="query")
-    @blp.response(200, DistributionSchema)
-    @_also(CSV, SVG)
-    @roles(*REPORT_ROLES)
-    def get(self, args):  # type: ignore[no-untyped-def]
-        """Members per unit and kind at each level, paused and exited, now or as of a day."""
-        scope = _scope(args)
-        if args["format"] == "svg":
-            by_unit = level_distribution(session(), scope, zone(), as_of=args["as_of"],
-                                         by_kind=False)
-            when = args["as_of"].isoformat() if args["as_of"] else "now"
-            return _answer("level-distribution", args, by_unit, lambda: charts.distribution_chart(
-                by_unit["rows"], title=_chart_title("Members by level and status", scope, when),
-                suppressed=scope.suppress))
-        return _answer("level-distribution", args,
-                       level_distribution(session(), scope, zone(), as_of=args["as_of"]))
-
-
-@blp.route("/reports/progression")
-class Progression(MethodView):
-    @blp.arguments(ProgressionArgs, location="query")
-    @blp.response(200, ProgressionSchema)
-    @_also(CSV, SVG)
-    @roles(*REPORT_ROLES)
-    def get(self, args):  # type: ignore[no-untyped-def]
-        """The level distribution at the end of each week, month or quarter of a period."""
-        scope = _scope(args)
-        period = period_for(args["from_"], args["to"], zone())
-        report = progression(session(), scope, period, args["interval"])
-        when = f"{period.start.isoformat()} to {period.end.isoformat()}"
-        return _answer("progression", args, report, lambda: charts.progression_chart(
-            report["series"], title=_chart_title(f"Members by level, each {args['interval']}",
-                                                 scope, when), suppressed=scope.suppress))
+def level_schemas(levels: Levels) -> dict[str, type[Schema]]:
+    """The response schemas whose fields are the levels of the loaded definitions."""
+    counts: dict[str, Any] = {code: _count(f"Active at {levels.name(code)}.")
+                              for code in levels.codes}
+    counts.update(paused=_count("Paused (any level)."), exited=_count("Exited (any level)."),
+                  total=_count("All of the above."), suppressed=_hidden())
+    counts_schema = type("CountsSchema", (Schema,), counts)
+    row_schema = type("DistributionRowSchema", (counts_schema,), {
+        "unit": fields.String(required=True),
+        "kind": fields.String(required=True,
+                              metadata={"description": "Member kind, or 'all'."})})
+    distribution = type("DistributionSchema", (EchoSchema,), {
+        "as_of": fields.Date(required=True, allow_none=True,
+                             metadata={"description": "Null: now."}),
+        "rows": fields.List(fields.Nested(row_schema), required=True),
+        "totals": fields.Nested(counts_schema, required=True)})
+    point = type("PointSchema", (Schema,), {
+        "period_start": fields.Date(required=True),
+        "as_of": fields.Date(required=True, metadata={"description": "The end of the interval."}),
+        "rows": fields.List(fields.Nested(row_schema), required=True),
+        "totals": fields.Nested(counts_schema, required=True)})
+    progression = type("ProgressionSchema", (PeriodSchema,), {
+        "interval": fields.String(required=True),
+        "series": fields.List(fields.Nested(point), required=True)})
+    lower = _level_words(levels, levels.lower)
+    top = levels.name(levels.top)
+    summary = type("SummarySchema", (PeriodSchema,), {
+        "activity": fields.Nested(ActivityTableSchema, required=True),
+        "carer_gap": fields.List(fields.Nested(GapSchema), required=True),
+        f"{levels.top}_now": _count(f"Members active at {top} now."),
+        "top_level": fields.String(required=True, metadata={
+            "description": "The code of the top level of the definitions."}),
+        "top_level_now": _count(f"Members active at the top level ({top}) now; the same as "
+                                f"`{levels.top}_now`."),
+        "waiting_over_days": fields.Integer(required=True),
+        "waiting_over": _count(f"Members active at {lower} for longer than that."),
+        "waiting_longest": fields.List(fields.Nested(WaitingSchema), required=True, metadata={
+            "description": f"The 10 members waiting longest at {lower} (references only); "
+                           "empty when withheld."}),
+        "waiting_withheld": fields.Boolean(required=True),
+        "quick_wins": fields.List(fields.String(), required=True),
+        "gaps": fields.List(fields.String(), required=True)})
+    return {"level-distribution": distribution, "progression": progression,
+            "time-in-level": TimeInLevelSchema, "attrition": AttritionSchema,
+            "summary": summary}
 
 
-@blp.route("/reports/time-in-level")
-class TimeInLevel(MethodView):
-    @blp.arguments(KindArgs, location="query")
-    @blp.response(200, TimeInLevelSchema)
-    @_also(CSV)
-    @roles(*REPORT_ROLES)
-    def get(self, args):  # type: ignore[no-untyped-def]
-        """Days taken per step up (median, quartiles) and who is still waiting, and how long."""
-        return _answer("time-in-level", args,
-                       time_in_level(session(), _scope(args), clock.now()))
+# --- views -------------------------------------------------------------------------------------
 
 
-@blp.route("/reports/attrition")
-class Attrition(MethodView):
-    @blp.arguments(PeriodArgs, location="query")
-    @blp.response(200, AttritionSchema)
-    @_also(CSV)
-    @roles(*REPORT_ROLES)
-    def get(self, args):  # type: ignore[no-untyped-def]
-        """Exits in a period by reason, unit, kind and level; rejoin rate; leavers' feedback
-        (only for roles that may read member records, never in suppressed reports)."""
-        period = period_for(args["from_"], args["to"], zone())
-        return _answer("attrition", args, attrition(session(), _scope(args), period))
+def _serve(report: Report) -> Callable[..., Any]:
+    """The view of one report: build it from the registry, answer in the format asked for,
+    and note the members whose records the answer shows for the read audit."""
+
+    def get(self: MethodView, args: dict[str, Any]) -> Any:
+        options = {key: value for key, value in args.items() if key not in ("suppress", "format")}
+        chosen, asked, built = run(report.name, session(), catalogue(), current_caller(),
+                                   zone(), options, suppress=args["suppress"])
+        for action in sorted(set(built.reads.values())):
+            note_reads((member for member, why in built.reads.items() if why == action), action)
+        if args["format"] == "csv":
+            return Response(chosen.csv(built.report, asked.levels), mimetype=CSV, headers={
+                "Content-Disposition": f'attachment; filename="{chosen.name}.csv"'})
+        if args["format"] == "svg" and chosen.chart is not None:
+            return Response(chosen.chart(asked, built.report), mimetype=SVG)
+        return built.report
+
+    get.__doc__ = f"{report.title}\n{report.description}" if report.description else report.title
+    return get
 
 
-@blp.route("/reports/summary")
-class Summary(MethodView):
-    @blp.arguments(SummaryArgs, location="query")
-    @blp.response(200, SummarySchema)
-    @_also(CSV)
-    @roles(*REPORT_ROLES)
-    def get(self, args):  # type: ignore[no-untyped-def]
-        """For the strategy group: what moved in the period, the carer gap, the longest waits
-        (references only for roles that may read member records) and all of it in words."""
-        period = period_for(args["from_"], args["to"], zone())
-        report = summary(session(), _scope(args), period, clock.now())
-        note_reads_by_reference((row["reference"] for row in report["waiting_longest"]),
-                                "summary_waiting")
-        return _answer("summary", args, report)
+def blueprint(definitions: Catalogue) -> Blueprint:
+    """The reports blueprint for one app: a route per report of the registry, its response
+    schema built from ``definitions``' levels."""
+    blp = Blueprint("reports", __name__, description=DESCRIPTION)
+    responses = level_schemas(levels_of(definitions))
+    for report in REPORTS.values():
+        if not report.http:
+            continue
+        view = _serve(report)
+        view = roles(*REPORT_ROLES)(view)
+        view = _also(blp, *(CONTENT_TYPES[f] for f in report.formats if f in CONTENT_TYPES))(view)
+        view = blp.response(200, responses[report.name])(view)
+        view = blp.arguments(arguments_for(report), location="query")(view)
+        name = "".join(part.title() for part in report.name.split("-"))
+        blp.route(f"/reports/{report.name}")(type(name, (MethodView,), {"get": view}))
+    return blp

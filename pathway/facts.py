@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -38,6 +38,11 @@ def completions_of(session: Session, member_id: int,
     return {machine: at for machine, at in session.execute(query)}
 
 
+def expires_on(completed_on: date, valid_for_days: int | None) -> date | None:
+    """The first day a completion no longer counts (None: it never expires)."""
+    return completed_on + timedelta(days=valid_for_days) if valid_for_days else None
+
+
 def training_record(instance: Instance | None, valid_for_days: int | None, zone: ZoneInfo,
                     completed_at: datetime | None = None) -> TrainingRecord:
     """The module's state now, with its latest completion (``completed_at``, from
@@ -52,8 +57,7 @@ def training_record(instance: Instance | None, valid_for_days: int | None, zone:
     if completed_at is None:
         return TrainingRecord(state)
     completed_on = clock.local_date(completed_at, zone)
-    expires_on = completed_on + timedelta(days=valid_for_days) if valid_for_days else None
-    return TrainingRecord(state, completed_on, expires_on)
+    return TrainingRecord(state, completed_on, expires_on(completed_on, valid_for_days))
 
 
 def facts_for(session: Session, catalogue: Catalogue, member: Member, zone: ZoneInfo, *,

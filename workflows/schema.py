@@ -516,3 +516,52 @@ def load_folder(folder: str | Path) -> Catalogue:
     if faults:
         raise DefinitionError(faults)
     return catalogue
+
+
+# --- what reports read from a loaded catalogue ---------------------------------------------
+# Kept apart from the loader above: the level columns and level-changing triggers that
+# reports, charts and API schemas are built from.
+
+
+def ordered_levels(catalogue: Catalogue) -> tuple[Level, ...]:
+    """The levels of every pathway, each once, in level order.
+
+    Pathways are read in ``MEMBER_KINDS`` order; a level not seen before goes after the level
+    that precedes it in its own pathway (or first, if it is that pathway's first), so the
+    shipped three levels read level_1, level_2, level_3 and a fourth level of one pathway
+    follows the third. Titles are those of the first pathway naming the level.
+    """
+    merged: list[Level] = []
+    for kind in MEMBER_KINDS:
+        try:
+            pathway = catalogue.pathway_for(kind)
+        except KeyError:
+            continue
+        previous: str | None = None
+        for level in pathway.levels:
+            codes = [known.code for known in merged]
+            if level.code not in codes:
+                place = codes.index(previous) + 1 if previous in codes else (
+                    0 if previous is None else len(merged))
+                merged.insert(place, level)
+            previous = level.code
+    return tuple(merged)
+
+
+def level_triggers(catalogue: Catalogue) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(triggers that move a member up a level, triggers that move them down), from the
+    pathways' own transitions: up when the destination comes later in that pathway's level
+    order than the source, down when it comes earlier."""
+    up: dict[str, None] = {}
+    down: dict[str, None] = {}
+    for definition in catalogue.definitions.values():
+        if definition.machine != "pathway":
+            continue
+        for transition in definition.transitions:
+            source = definition.level_index(transition.source)
+            dest = definition.level_index(transition.dest)
+            if dest > source:
+                up[transition.trigger] = None
+            elif dest < source:
+                down[transition.trigger] = None
+    return tuple(up), tuple(down)

@@ -15,22 +15,31 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from pathway import clock
 from pathway.engine import PATHWAY, Actor, Firing, fire
+from pathway.facts import expires_on
 from pathway.people.access import Caller
 from pathway.people.members import register_member, transfer
 from pathway.people.units import create_unit
 from pathway.people.users import create_user
+from pathway.programme.awards import AWARDED
+from pathway.programme.milestones import ACHIEVED
+from pathway.reports.vocabulary import ACTIVE, EXIT, PAUSE, REJOIN, RESUME
 from pathway.store.models import Member, Unit, User
 from workflows.guards import Facts, TrainingRecord, Verdict, evaluate_all
-from workflows.schema import Catalogue, Definition, Guard
+from workflows.machine import EXITED, PAUSED
+from workflows.schema import LIFECYCLES, Catalogue, Definition, Guard, Transition
+
+TRAINING, MILESTONE, AWARD = LIFECYCLES
+ENROLLED, COMPLETED, WITHDRAWN = "enrolled", "completed", "withdrawn"  # training states
 
 SEED = 2016
 HISTORY_DAYS = 548  # about 18 months, as long as the paper's strategy group had been meeting
@@ -184,6 +193,29 @@ MEMBERS = {"service_user": 92, "staff": 38, "carer": 22}
 PREFIX = {"service_user": "SU", "carer": "CA", "staff": "ST"}
 
 
+@dataclass(frozen=True)
+class LifecycleTriggers:
+    """The lifecycle triggers the demo fires, found in the definitions by where they lead."""
+
+    achieve: str
+    enrol: str
+    complete: str
+    withdraw: str
+    reenrol: str
+    award: str
+
+    @classmethod
+    def of(cls, catalogue: Catalogue) -> LifecycleTriggers:
+        def to(machine: str, dest: str, source: str | None = None) -> str:
+            return next(t.trigger for t in catalogue.lifecycle(machine).transitions
+                        if t.dest == dest and source in (None, t.source))
+
+        first = catalogue.lifecycle(TRAINING).initial
+        return cls(achieve=to(MILESTONE, ACHIEVED), enrol=to(TRAINING, ENROLLED, first),
+                   complete=to(TRAINING, COMPLETED), withdraw=to(TRAINING, WITHDRAWN),
+                   reenrol=to(TRAINING, ENROLLED, WITHDRAWN), award=to(AWARD, AWARDED))
+
+
 @dataclass
 class DemoSummary:
     units: int = 0
@@ -206,9 +238,10 @@ def admin_token(session: Session) -> tuple[str, int]:
     """A new demo admin token; every earlier demo admin token is revoked (token, revoked)."""
     revoked = session.execute(update(User).where(User.name == DEMO_ADMIN,
                                                  User.revoked_at.is_(None))
-                              .values(revoked_at=clock.now())).rowcount
+                              .values(revoked_at=clock.now()))
+    revoked_count = revoked.rowcount if isinstance(revoked, CursorResult) else 0
     _, token = create_user(session, DEMO_ADMIN, "admin")
-    return token, revoked
+    return token, revoked_count
 
 
 class _Ended(Exception):
@@ -228,7 +261,8 @@ class _Story:
         self.temper = TEMPERS[member.kind]
         self.day = member.joined_on
         self.level = self.levels.index(self.definition.initial)
-        self.status = "active"
+        self.status = ACTIVE
+        self.triggers = load.triggers
         self.milestones: set[str] = set()
         self.training: dict[str, str] = {}
         self.completed_on: dict[str, date] = {}
@@ -255,12 +289,12 @@ class _Story:
             self.welcome()
             while True:
                 self.wait()
-                if self.status == "exited":
+                if self.status == EXITED:
                     if self.rng.random() >= self.temper.rejoin:
                         return
                     self.wait(60, 200)
                     self.rejoin()
-                elif self.status == "paused":
+                elif self.status == PAUSED:
                     self.while_paused()
                 else:
                     self.while_active()
@@ -288,37 +322,38 @@ class _Story:
             return
         code = refreshers[0].code
         self.wait(3, 20)
-        self.fire(f"training:{code}", "enrol", TRAINING_LEAD)
-        self.training[code] = "enrolled"
+        self.fire(f"{TRAINING}:{code}", self.triggers.enrol, TRAINING_LEAD)
+        self.training[code] = ENROLLED
         self.wait(14, 40)
         self.finish_training()
 
     def while_active(self) -> None:
         temper = self.temper
-        choices: list[tuple[float, str]] = [(1.0, "nothing"), (temper.exit * 0.25, "exit"),
-                                            (temper.pause * 0.3, "pause")]
+        choices: list[tuple[float, Callable[[], None]]] = [
+            (1.0, self.nothing), (temper.exit * 0.25, self.exit),
+            (temper.pause * 0.3, self.pause)]
         if self.open_milestones():
-            choices.append((3.0, "milestone"))
-        if any(state == "enrolled" for state in self.training.values()):
-            choices.append((4.0, "finish_training"))
+            choices.append((3.0, self.milestone))
+        if any(state == ENROLLED for state in self.training.values()):
+            choices.append((4.0, self.finish_training))
         elif self.next_module():
-            choices.append((2.0, "start_training"))
+            choices.append((2.0, self.start_training))
         if self.advance_transition() and self.milestones_at(self.level) >= 1:
-            choices.append((temper.advance, "advance"))
-        if self.definition.transitions_for("step_back", self.levels[self.level]):
-            choices.append((temper.step_back * 0.3, "step_back"))
+            choices.append((temper.advance, self.advance))
+        if self.step_back_transition():
+            choices.append((temper.step_back * 0.3, self.step_back))
         if self.next_units():
-            choices.append((1.2, "move_on"))
-        action = self.choose(choices)
-        getattr(self, action)()
+            choices.append((1.2, self.move_on))
+        self.choose(choices)()
 
     def while_paused(self) -> None:
-        choices = [(1.0, "resume"), (0.4, "exit"), (1.5, "nothing")]
+        choices: list[tuple[float, Callable[[], None]]] = [
+            (1.0, self.resume), (0.4, self.exit), (1.5, self.nothing)]
         if self.next_units():
-            choices.append((0.4, "move_on"))
-        getattr(self, self.choose(choices))()
+            choices.append((0.4, self.move_on))
+        self.choose(choices)()
 
-    def choose(self, choices: list[tuple[float, str]]) -> str:
+    def choose(self, choices: list[tuple[float, Callable[[], None]]]) -> Callable[[], None]:
         weights, actions = zip(*choices, strict=True)
         return self.rng.choices(actions, weights=weights)[0]
 
@@ -346,7 +381,7 @@ class _Story:
         self.achieve(self.rng.choice(wanted if wanted and self.rng.random() < 0.7 else here))
 
     def achieve(self, code: str) -> None:
-        self.fire(f"milestone:{code}", "achieve",
+        self.fire(f"{MILESTONE}:{code}", self.triggers.achieve,
                   note=EVIDENCE.get(code, "Recorded by the unit coordinator at the monthly "
                                           "review."))
         self.milestones.add(code)
@@ -356,10 +391,10 @@ class _Story:
         """What the engine will know, from the story's own record (no query needed)."""
         training = {}
         for code, state in self.training.items():
-            done = self.completed_on.get(code) if state == "completed" else None
+            done = self.completed_on.get(code) if state == COMPLETED else None
             valid = self.load.catalogue.modules[code].valid_for_days
-            training[code] = TrainingRecord(state, done, done + timedelta(days=valid)
-                                            if done and valid else None)
+            training[code] = TrainingRecord(state, done,
+                                            expires_on(done, valid) if done else None)
         return Facts(kind=self.kind, today=self.load.today, level=self.levels[self.level],
                      status=self.status, milestones=frozenset(self.milestones),
                      training=training)
@@ -369,28 +404,28 @@ class _Story:
 
     def consider_awards(self) -> None:
         """Award what the member is ready for (most of the time: some wait to be noticed)."""
-        if self.status != "active":
+        if self.status != ACTIVE:
             return
         for award in self.load.catalogue.awards.values():
             if (award.kind != self.kind or award.code in self.awarded
                     or self.levels.index(award.level) > self.level
                     or self.unmet(award.criteria) or self.rng.random() < 0.15):
                 continue
-            self.fire(f"award:{award.code}", "award", TRAINING_LEAD,
+            self.fire(f"{AWARD}:{award.code}", self.triggers.award, TRAINING_LEAD,
                       reason="Portfolio reviewed at the accreditation panel.")
             self.awarded.add(award.code)
 
     # -- training -------------------------------------------------------------------------
     def next_module(self) -> str | None:
         needed = self.required_module()
-        if needed and self.training.get(needed) not in ("enrolled", "completed"):
+        if needed and self.training.get(needed) not in (ENROLLED, COMPLETED):
             return needed
         offered = [code for code, module in self.load.catalogue.modules.items()
                    if self.levels.index(module.level) <= self.level + (self.kind == "staff")
-                   and self.training.get(code) != "completed"]
+                   and self.training.get(code) != COMPLETED]
         expired = [code for code, done in self.completed_on.items()
-                   if (valid := self.load.catalogue.modules[code].valid_for_days)
-                   and self.day > done + timedelta(days=valid) and self.rng.random() < 0.3]
+                   if (ends := expires_on(done, self.load.catalogue.modules[code].valid_for_days))
+                   and self.day >= ends and self.rng.random() < 0.3]
         if offered:
             # Mostly the programme's order, sometimes whatever runs next in the area.
             return offered[0] if self.rng.random() < 0.5 else self.rng.choice(offered)
@@ -407,36 +442,53 @@ class _Story:
         code = self.next_module()
         if code is None:
             return
-        trigger = "enrol" if code not in self.training else "reenrol"
-        self.fire(f"training:{code}", trigger, TRAINING_LEAD)
-        self.training[code] = "enrolled"
+        trigger = self.triggers.enrol if code not in self.training else self.triggers.reenrol
+        self.fire(f"{TRAINING}:{code}", trigger, TRAINING_LEAD)
+        self.training[code] = ENROLLED
 
     def finish_training(self) -> None:
-        code = next(c for c, state in self.training.items() if state == "enrolled")
+        code = next(c for c, state in self.training.items() if state == ENROLLED)
         if self.rng.random() < 0.12:
-            self.fire(f"training:{code}", "withdraw", TRAINING_LEAD,
+            self.fire(f"{TRAINING}:{code}", self.triggers.withdraw, TRAINING_LEAD,
                       reason=self.rng.choice(("Course clashed with ward leave.",
                                               "Not ready for a group course yet.",
                                               "Will join the next cohort.")))
-            self.training[code] = "withdrawn"
+            self.training[code] = WITHDRAWN
             return
-        self.fire(f"training:{code}", "complete", TRAINING_LEAD,
+        self.fire(f"{TRAINING}:{code}", self.triggers.complete, TRAINING_LEAD,
                   note="Attended all sessions; portfolio signed off.")
-        self.training[code] = "completed"
+        self.training[code] = COMPLETED
         self.completed_on[code] = self.day
         self.consider_awards()
 
     # -- the pathway ----------------------------------------------------------------------
-    def advance_transition(self):  # type: ignore[no-untyped-def]
-        return self.definition.transitions_for("advance", self.levels[self.level])
+    def _moving(self, up: bool) -> Transition | None:
+        """The definition's transition from the level held to the next one up (or down)."""
+        here = self.levels[self.level]
+        for transition in self.definition.transitions:
+            if transition.source == here and transition.dest in self.levels:
+                higher = self.levels.index(transition.dest) > self.level
+                if higher == up and transition.dest != here:
+                    return transition
+        return None
+
+    def advance_transition(self) -> Transition | None:
+        return self._moving(up=True)
+
+    def step_back_transition(self) -> Transition | None:
+        return self._moving(up=False)
 
     def advance(self) -> None:
-        unmet = self.unmet(self.advance_transition().guards)
+        transition = self.advance_transition()
+        if transition is None:
+            return
+        unmet = self.unmet(transition.guards)
         if not unmet:
-            self.fire(PATHWAY, "advance", reason="Agreed at the monthly involvement review.")
+            self.fire(PATHWAY, transition.trigger,
+                      reason="Agreed at the monthly involvement review.")
         elif any(v.enforcement == "required" for v in unmet):
             # The review books the course that stands in the way, if it is not booked yet.
-            if "enrolled" not in self.training.values():
+            if ENROLLED not in self.training.values():
                 self.start_training()
             return
         elif self.level in self.considered:
@@ -446,41 +498,44 @@ class _Story:
             self.considered.add(self.level)
             return
         else:
-            self.fire(PATHWAY, "advance", override=True,
+            self.fire(PATHWAY, transition.trigger, override=True,
                       reason="Ready in practice: the team agreed to support the next step "
                              "before the remaining actions are recorded.")
-        self.level += 1
+        self.level = self.levels.index(transition.dest)
         self.consider_awards()
 
     def step_back(self) -> None:
-        self.fire(PATHWAY, "step_back",
+        transition = self.step_back_transition()
+        if transition is None:
+            return
+        self.fire(PATHWAY, transition.trigger,
                   reason=self.rng.choice(("Readmitted after a relapse; rebuilding with support.",
                                           "Asked to step back while things settle at home.",
                                           "Readiness has dipped; agreed to ease off for now.")))
-        self.level -= 1
+        self.level = self.levels.index(transition.dest)
 
     def pause(self) -> None:
-        self.fire(PATHWAY, "pause", reason=self.rng.choice(PAUSE_REASONS[self.kind]))
-        self.status = "paused"
+        self.fire(PATHWAY, PAUSE, reason=self.rng.choice(PAUSE_REASONS[self.kind]))
+        self.status = PAUSED
 
     def resume(self) -> None:
-        self.fire(PATHWAY, "resume", reason="Feeling ready to get involved again.")
-        self.status = "active"
+        self.fire(PATHWAY, RESUME, reason="Feeling ready to get involved again.")
+        self.status = ACTIVE
 
     def exit(self) -> None:
         weights = {r: w for r, w in EXIT_WEIGHTS[self.kind].items()
                    if r in self.definition.exit_reasons} or dict.fromkeys(
                        self.definition.exit_reasons, 1)
         reason = self.rng.choices(list(weights), weights=list(weights.values()))[0]
-        self.fire(PATHWAY, "exit", exit_reason=reason, reason="Exit conversation held.",
+        self.fire(PATHWAY, EXIT, exit_reason=reason, reason="Exit conversation held.",
                   note=FEEDBACK.get(reason))
-        self.status = "exited"
+        self.status = EXITED
 
     def rejoin(self) -> None:
-        self.fire(PATHWAY, "rejoin", reason=self.rng.choice((
+        self.fire(PATHWAY, REJOIN, reason=self.rng.choice((
             "Came back through the forum.", "Asked to get involved again.",
             "Rejoined after an invitation from their buddy.")))
-        self.status = "active"
+        self.status = ACTIVE
         if self.definition.rejoin_to in self.levels:  # otherwise "held": the level stays
             self.level = self.levels.index(self.definition.rejoin_to)
 
@@ -510,6 +565,7 @@ class _Load:
         self.catalogue = catalogue
         self.zone = zone
         self.seed = seed
+        self.triggers = LifecycleTriggers.of(catalogue)
         self.today = clock.today(zone)
         self.last_day = self.today - timedelta(days=1)
         self.first_day = self.last_day - timedelta(days=HISTORY_DAYS)
@@ -541,7 +597,7 @@ class _Load:
             self.summary.events += 1
             story = _Story(self, member, rng)
             story.tell()
-            if kind == "service_user" and story.status != "exited":
+            if kind == "service_user" and story.status != EXITED:
                 self.occupied[member.unit_id] += 1
         return self.summary
 

@@ -4,6 +4,11 @@ Every row is validated before anything is written, and every bad row is reported
 line and field, so a file is fixed in one pass. The writes are what ``engine.register`` does
 for one member (member, pathway instance, one ``register`` event), done as bulk Core inserts
 in the caller's single transaction: per-row ORM flushes are two orders of magnitude slower.
+
+A leaver (``status`` exited) is imported with what ``engine.fire`` would have recorded for
+their exit: a ``register`` event at their level on ``joined_on``, then an ``exit`` event with
+its ``exit_reason`` (required, one of the pathway's exit reasons) on ``exited_on`` (default:
+``joined_on``), so attrition counts them as the distribution does.
 """
 
 from __future__ import annotations
@@ -11,8 +16,9 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
@@ -20,11 +26,14 @@ from sqlalchemy.orm import Session
 
 from pathway import clock
 from pathway.engine import PATHWAY, Actor
-from pathway.store.models import Event, Instance, Member, Unit
-from workflows.machine import join_state, split_state
+from pathway.reports.vocabulary import EXIT, REGISTER
+from pathway.store.models import Base, Event, Instance, Member, Unit
+from workflows.machine import EXITED, join_state, split_state
 from workflows.schema import MEMBER_KINDS, PATHWAY_STATUSES, Catalogue
 
-COLUMNS = ("reference", "kind", "unit", "display_name", "joined_on", "level", "status")
+COLUMNS = ("reference", "kind", "unit", "display_name", "joined_on", "level", "status",
+           "exit_reason", "exited_on")
+LEAVING = ("exit_reason", "exited_on")  # only for rows with status exited
 REQUIRED = ("reference", "kind", "unit")
 # Column widths in the schema: PostgreSQL refuses longer text, so say so per row first.
 MAX_LENGTH = {"reference": 64, "display_name": 200}
@@ -63,6 +72,14 @@ class MemberRow:
     display_name: str | None
     joined_on: date
     state: str
+    exit_reason: str | None = None
+    exited_on: date | None = None
+
+    @property
+    def arrived(self) -> str:
+        """The state registered on ``joined_on``: a leaver was active at their level first."""
+        level, status = split_state(self.state)
+        return join_state(level, "active") if status == EXITED else self.state
 
 
 @dataclass
@@ -115,6 +132,8 @@ class _Validator:
                                       session.execute(select(Unit.code, Unit.id))}
         self.levels = {kind: catalogue.pathway_for(kind).states for kind in MEMBER_KINDS}
         self.initial = {kind: catalogue.pathway_for(kind).initial for kind in MEMBER_KINDS}
+        self.exit_reasons = {kind: catalogue.pathway_for(kind).exit_reasons
+                             for kind in MEMBER_KINDS}
         self.seen: dict[str, int] = {}
         self.faults: list[RowFault] = []
 
@@ -171,11 +190,44 @@ class _Validator:
                                        f"{', '.join(PATHWAY_STATUSES)}")
         if level or status:
             state = join_state(level or state, status or "active")
+        exit_reason, exited_on = self.leaving(line, values, kind, joined_on)
 
         if len(self.faults) > before or unit_id is None:
             return None
         return MemberRow(line, reference, kind, unit_id, values["display_name"] or None,
-                         joined_on, state)
+                         joined_on, state, exit_reason, exited_on)
+
+    def leaving(self, line: int, values: dict[str, str], kind: str,
+                joined_on: date) -> tuple[str | None, date | None]:
+        """A leaver's reason (required) and day (default: the day they joined)."""
+        if values["status"] != EXITED:
+            for name in LEAVING:
+                if values[name]:
+                    self.fault(line, name, f"only for a member who has left (status "
+                                           f"{EXITED})")
+            return None, None
+        reasons = self.exit_reasons.get(kind, ())
+        reason = values["exit_reason"]
+        if not reason:
+            self.fault(line, "exit_reason", "is required for a member who has left; reasons "
+                                            f"are: {', '.join(reasons)}")
+        elif kind in self.exit_reasons and reason not in reasons:
+            self.fault(line, "exit_reason", f"unknown exit reason {reason!r}; reasons are: "
+                                            f"{', '.join(reasons)}")
+        exited_on = joined_on
+        if values["exited_on"]:
+            try:
+                exited_on = date.fromisoformat(values["exited_on"])
+            except ValueError:
+                self.fault(line, "exited_on", f"{values['exited_on']!r} is not a date "
+                                              "(YYYY-MM-DD)")
+            else:
+                if exited_on > self.today:
+                    self.fault(line, "exited_on", f"{exited_on.isoformat()} is in the future")
+                elif exited_on < joined_on:
+                    self.fault(line, "exited_on", f"{exited_on.isoformat()} is before the "
+                                                  f"member joined ({joined_on.isoformat()})")
+        return reason or None, exited_on
 
     def already_registered(self, rows: list[MemberRow]) -> None:
         """References that exist in the database already (looked up in chunks)."""
@@ -203,13 +255,18 @@ def validate(session: Session, catalogue: Catalogue, zone: ZoneInfo,
 def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
           rows: list[MemberRow],
           progress: Callable[[int], None] | None = None) -> ImportResult:
-    """Insert members, their pathway instances and ``register`` events in bulk (not committed).
+    """Insert members, their pathway instances and events in bulk (not committed).
 
     Each member gets exactly what ``engine.register`` gives one: an instance at version 1 in
-    its starting state, entered at the start of ``joined_on``, and one event from nothing.
+    its starting state, entered at the start of ``joined_on``, and one event from nothing. A
+    leaver's instance is then at version 2, exited at the start of ``exited_on``, with the
+    ``exit`` event that took it there.
     """
     connection = session.connection()
-    members, instances, events = Member.__table__, Instance.__table__, Event.__table__
+    # The tables as Table (``Member.__table__`` is only a FromClause to the type checker).
+    tables = Base.metadata.tables
+    members, instances, events = (tables[Member.__tablename__], tables[Instance.__tablename__],
+                                  tables[Event.__tablename__])
     definitions = {kind: catalogue.pathway_for(kind) for kind in MEMBER_KINDS}
     now = clock.now()
     result = ImportResult()
@@ -228,11 +285,12 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
         for row in chunk:
             level, status = split_state(row.state)
             definition = definitions[row.kind]
+            left = row.exited_on is not None
             starts.append({"member_id": member_ids[row.reference], "machine": PATHWAY,
                            "workflow": definition.name, "state": row.state, "level": level,
                            "status": status, "unit_id": row.unit_id, "kind": row.kind,
-                           "version": 1,
-                           "entered_at": clock.start_of(row.joined_on, zone),
+                           "version": 2 if left else 1,
+                           "entered_at": clock.start_of(row.exited_on or row.joined_on, zone),
                            "definition_version": definition.version})
         connection.execute(insert(instances), starts)
         instance_ids = dict(connection.execute(
@@ -240,15 +298,28 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
             .where(instances.c.machine == PATHWAY,
                    instances.c.member_id.in_(list(member_ids.values())))).all())
         connection.execute(insert(events), [
-            {"instance_id": instance_ids[values["member_id"]], "member_id": values["member_id"],
-             "seq": 1, "machine": PATHWAY, "trigger": "register", "from_state": None,
-             "to_state": row.state, "unit_id": row.unit_id, "actor": actor.name,
-             "user_id": actor.user_id, "at": now, "effective_at": values["entered_at"],
-             "override": False, "definition_version": values["definition_version"]}
-            for row, values in zip(chunk, starts, strict=True)])
+            event for row, values in zip(chunk, starts, strict=True)
+            for event in _events(row, values, instance_ids[values["member_id"]], actor, now,
+                                 zone)])
         for row in chunk:
             result.by_kind[row.kind] = result.by_kind.get(row.kind, 0) + 1
         result.members += len(chunk)
         if progress is not None:
             progress(len(chunk))
     return result
+
+
+def _events(row: MemberRow, values: dict[str, Any], instance_id: int, actor: Actor,
+            now: datetime, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The register event, and for a leaver the exit event after it."""
+    common = {"instance_id": instance_id, "member_id": values["member_id"], "machine": PATHWAY,
+              "unit_id": row.unit_id, "actor": actor.name, "user_id": actor.user_id, "at": now,
+              "override": False, "definition_version": values["definition_version"]}
+    events = [{**common, "seq": 1, "trigger": REGISTER, "from_state": None,
+               "to_state": row.arrived, "effective_at": clock.start_of(row.joined_on, zone),
+               "exit_reason": None}]
+    if row.exited_on is not None:
+        events.append({**common, "seq": 2, "trigger": EXIT, "from_state": row.arrived,
+                       "to_state": row.state, "effective_at": values["entered_at"],
+                       "exit_reason": row.exit_reason})
+    return events

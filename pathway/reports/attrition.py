@@ -1,5 +1,11 @@
 """Attrition: who left in a period, why, from where and from which level; how many came back;
-and what leavers said (the exit event's note), for the roles that may read it."""
+and what leavers said (the exit event's note), for the roles that may read it.
+
+Suppressed (always, for viewers), a line whose count is hidden does not name its category:
+such lines fold into one "fewer than 8" line, so no reason, level or unit can be pinned on
+one person. Leavers' feedback is a read of those members' records: ``attrition_read`` says
+whose, for the access log.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,14 @@ from pathway import clock
 from pathway.engine import PATHWAY
 from pathway.reports.history import state_level
 from pathway.reports.scope import Period, Scope
-from pathway.reports.suppression import published, rate, suppress_rows, suppress_totals
+from pathway.reports.suppression import (
+    fold_hidden,
+    published,
+    rate,
+    suppress_rows,
+    suppress_totals,
+)
+from pathway.reports.vocabulary import EXIT, REJOIN
 from pathway.store.models import Event, Member, Unit
 
 FEEDBACK_LIMIT = 100
@@ -25,12 +38,18 @@ LEAVING = aliased(Event, name="leaving")
 
 def _exits_in(scope: Scope, period: Period) -> ColumnElement[bool]:
     """The pathway ``exit`` events effective in the period, in scope (members joined)."""
-    return and_(LEAVING.machine == PATHWAY, LEAVING.trigger == "exit",
+    return and_(LEAVING.machine == PATHWAY, LEAVING.trigger == EXIT,
                 LEAVING.effective_at >= period.begins, LEAVING.effective_at < period.ends,
                 scope.units(LEAVING.unit_id), scope.kinds(Member.kind))
 
 
 def attrition(session: Session, scope: Scope, period: Period) -> dict[str, Any]:
+    return attrition_read(session, scope, period)[0]
+
+
+def attrition_read(session: Session, scope: Scope, period: Period
+                   ) -> tuple[dict[str, Any], list[int]]:
+    """The report, and the members whose words (feedback) it shows."""
     leaving, in_period = LEAVING, _exits_in(scope, period)
     level = state_level(leaving.to_state)
     reason = func.coalesce(leaving.exit_reason, "not_recorded")
@@ -40,12 +59,13 @@ def attrition(session: Session, scope: Scope, period: Period) -> dict[str, Any]:
                .where(in_period)
                .group_by(Unit.code, Member.kind, reason, level)
                .order_by(Unit.code, Member.kind, reason, level))
-    rows = [{"unit": unit, "kind": kind, "exit_reason": why, "level": held, "exits": int(n)}
+    rows: list[dict[str, Any]] = [
+        {"unit": unit, "kind": kind, "exit_reason": why, "level": held, "exits": int(n)}
             for unit, kind, why, held, n in session.execute(grouped)]
 
     back = aliased(Event, name="back")
     came_back = exists().where(back.instance_id == leaving.instance_id, back.seq > leaving.seq,
-                               back.trigger == "rejoin")
+                               back.trigger == REJOIN)
     leavers, rejoined = session.execute(
         select(func.count(distinct(leaving.member_id)),
                func.count(distinct(leaving.member_id)).filter(came_back))
@@ -56,9 +76,10 @@ def attrition(session: Session, scope: Scope, period: Period) -> dict[str, Any]:
     exits = sum(row["exits"] for row in rows)
     breakdowns = {name: _breakdown(rows, key) for name, key in BREAKDOWNS}
     if scope.suppress:
-        rows = suppress_rows(rows, ("exits",)) if len(rows) > 1 else _alone(rows)
-        breakdowns = {name: suppress_rows(items, ("exits",)) if len(items) > 1 else _alone(items)
-                      for name, items in breakdowns.items()}
+        keys = ("unit", "kind", "exit_reason", "level")
+        rows = fold_hidden(_published(rows), ("exits",), keys)
+        breakdowns = {name: fold_hidden(_published(breakdowns[name]), ("exits",), (key,))
+                      for name, key in BREAKDOWNS}
         exits_shown, leavers_shown, rejoined_shown = (published(exits), published(leavers),
                                                       published(rejoined))
     else:
@@ -67,8 +88,13 @@ def attrition(session: Session, scope: Scope, period: Period) -> dict[str, Any]:
                    # from the published figures, so a rate cannot undo the rounding
                    "rejoin_rate": rate(rejoined_shown, leavers_shown),
                    "rows": rows, **breakdowns})
-    report.update(_feedback(session, scope, period, in_period))
-    return report
+    feedback, readers = _feedback(session, scope, period, in_period)
+    report.update(feedback)
+    return report, readers
+
+
+def _published(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return suppress_rows(rows, ("exits",)) if len(rows) > 1 else _alone(rows)
 
 
 def _alone(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -85,26 +111,30 @@ def _breakdown(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
 
 
 def _feedback(session: Session, scope: Scope, period: Period,
-              in_period: ColumnElement[bool]) -> dict[str, Any]:
-    """Leavers' own words, newest first, without who said them; or why they are withheld."""
+              in_period: ColumnElement[bool]) -> tuple[dict[str, Any], list[int]]:
+    """Leavers' own words, newest first, without who said them (or why they are withheld),
+    and the members who said them."""
     if not scope.reads_member_data:
         why = ("Feedback is free text about individuals: it is not part of published "
                "(suppressed) figures." if scope.suppress else
                "Feedback is free text about individuals: your role sees figures only.")
         return {"feedback": [], "feedback_count": None, "feedback_withheld": True,
-                "feedback_note": why}
+                "feedback_note": why}, []
     leaving = LEAVING
     said = and_(in_period, leaving.note.is_not(None), leaving.note != "")
     count = int(session.scalar(select(func.count()).select_from(leaving)
                                .join(Member, Member.id == leaving.member_id).where(said)) or 0)
-    statement = (select(leaving.effective_at, Unit.code, Member.kind, leaving.exit_reason,
-                        state_level(leaving.to_state), leaving.note)
+    statement = (select(leaving.member_id, leaving.effective_at, Unit.code, Member.kind,
+                        leaving.exit_reason, state_level(leaving.to_state), leaving.note)
                  .select_from(leaving).join(Member, Member.id == leaving.member_id)
                  .join(Unit, Unit.id == leaving.unit_id).where(said)
                  .order_by(leaving.effective_at.desc(), leaving.id.desc()).limit(FEEDBACK_LIMIT))
-    items = [{"on": clock.local_date(at, period.zone), "unit": unit, "kind": kind,
-              "exit_reason": why, "level": held, "feedback": note}
-             for at, unit, kind, why, held, note in session.execute(statement)]
+    said_by: list[int] = []
+    items: list[dict[str, Any]] = []
+    for member_id, at, unit, kind, reason, held, note in session.execute(statement):
+        said_by.append(member_id)
+        items.append({"on": clock.local_date(at, period.zone), "unit": unit, "kind": kind,
+                      "exit_reason": reason, "level": held, "feedback": note})
     return {"feedback": items, "feedback_count": count, "feedback_withheld": False,
             "feedback_note": None if count <= FEEDBACK_LIMIT else
-            f"The {FEEDBACK_LIMIT} most recent of {count} are shown."}
+            f"The {FEEDBACK_LIMIT} most recent of {count} are shown."}, said_by

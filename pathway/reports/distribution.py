@@ -8,6 +8,7 @@ honoured because both carry their effective moment).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,12 +18,12 @@ from sqlalchemy.orm import Session, aliased
 
 from pathway import clock
 from pathway.engine import PATHWAY
-from pathway.reports.history import EXITED_SUFFIX, PAUSED_SUFFIX, latest_pathway_event
-from pathway.reports.scope import COUNTS, LEVELS, Scope, tally, within_calendar
+from pathway.reports.history import latest_pathway_event
+from pathway.reports.scope import ColumnLike, Scope, tally, within_calendar
 from pathway.reports.suppression import suppress_rows, suppress_totals
+from pathway.reports.vocabulary import Levels
 from pathway.store.models import Event, Instance, Member, Unit
-
-ROW_COUNTS = (*COUNTS, "total")
+from workflows.machine import EXITED, PAUSED, join_state
 
 
 def current_rows(session: Session, scope: Scope, *, by_kind: bool = True) -> list[dict[str, Any]]:
@@ -32,24 +33,37 @@ def current_rows(session: Session, scope: Scope, *, by_kind: bool = True) -> lis
     status) in one scan of ix_instances_machine_unit_id_kind_level_status, in index order: no
     join and no sort. The few hundred counted groups are then laid out as report rows here.
     """
-    counted = session.execute(
+    counted: Sequence[Any] = session.execute(
         select(Instance.unit_id, Instance.kind, Instance.level, Instance.status, func.count())
         .where(Instance.machine == PATHWAY, scope.units(Instance.unit_id),
                scope.kinds(Instance.kind))
         .group_by(Instance.unit_id, Instance.kind, Instance.level, Instance.status)).all()
     codes = dict(session.execute(select(Unit.id, Unit.code).where(
         Unit.id.in_({unit_id for unit_id, *_ in counted}))).all()) if counted else {}
+    columns = scope.levels.counts
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for unit_id, kind, level, status, count in counted:
         key = (codes[unit_id], kind if by_kind else (scope.kind or "all"))
         row = rows.setdefault(key, {"unit": key[0], "kind": key[1],
-                                    **dict.fromkeys(COUNTS, 0)})
-        column = level if status == "active" else status
-        if column in row:
-            row[column] += count
+                                    **dict.fromkeys(columns, 0)})
+        row[_column(level, status)] += count
     for row in rows.values():
-        row["total"] = sum(row[name] for name in COUNTS)
+        row["total"] = sum(row[name] for name in columns)
     return [rows[key] for key in sorted(rows)]
+
+
+def _column(level: str, status: str) -> str:
+    """Where a pathway row is counted: active at its level, else under its status."""
+    return status if status in (PAUSED, EXITED) else level
+
+
+def _tallies(levels: Levels, to_state: ColumnLike) -> list[Any]:
+    """One count per column of ``levels.counts``, labelled by position (``count_0``...): a
+    level code is a board's word, not an SQL name."""
+    conditions = [to_state == level for level in levels.codes]
+    conditions += [to_state.like("%" + join_state("", PAUSED)),
+                   to_state.like("%" + join_state("", EXITED))]
+    return [tally(condition, f"count_{index}") for index, condition in enumerate(conditions)]
 
 
 def counts_at(scope: Scope, bound: ColumnElement[datetime] | datetime, *,
@@ -61,9 +75,7 @@ def counts_at(scope: Scope, bound: ColumnElement[datetime] | datetime, *,
     then a column of ``source`` and its key is grouped on too.
     """
     state = aliased(Event, name="state")
-    columns = [tally(state.to_state == level, level) for level in LEVELS]
-    columns += [tally(state.to_state.like("%" + PAUSED_SUFFIX), "paused"),
-                tally(state.to_state.like("%" + EXITED_SUFFIX), "exited")]
+    columns = _tallies(scope.levels, state.to_state)
     keys = [*extra_keys, state.unit_id.label("unit_id"),
             *([Member.kind.label("kind")] if by_kind else [])]
     correlated = (Member,) if source is None else (Member, source)
@@ -91,9 +103,7 @@ def counts_at_lateral(scope: Scope, bound: datetime, joined_by: date, *,
                     earlier.effective_at < bound)
              .order_by(earlier.effective_at.desc(), earlier.seq.desc())
              .limit(1).correlate(Member).lateral("state"))
-    columns = [tally(state.c.to_state == level, level) for level in LEVELS]
-    columns += [tally(state.c.to_state.like("%" + PAUSED_SUFFIX), "paused"),
-                tally(state.c.to_state.like("%" + EXITED_SUFFIX), "exited")]
+    columns = _tallies(scope.levels, state.c.to_state)
     keys = [state.c.unit_id.label("unit_id"), *([Member.kind.label("kind")] if by_kind else [])]
     return (select(*keys, *columns).select_from(Member).join(state, true())
             .where(Member.joined_on <= joined_by, scope.units(state.c.unit_id),
@@ -106,9 +116,10 @@ def distribution_rows(session: Session, counts: Select[Any], scope: Scope, *, by
     """Run a counting statement and name its units; rows ordered by (extra, unit, kind)."""
     counted = counts.subquery()
     kind = counted.c.kind if by_kind else None
+    names = scope.levels.counts
     statement = (select(*(counted.c[name] for name in extra), Unit.code,
                         *([kind] if kind is not None else []),
-                        *(counted.c[name] for name in COUNTS))
+                        *(counted.c[f"count_{index}"] for index in range(len(names))))
                  .join(Unit, Unit.id == counted.c.unit_id)
                  .order_by(*(counted.c[name] for name in extra), Unit.code,
                            *([kind] if kind is not None else [])))
@@ -119,19 +130,20 @@ def distribution_rows(session: Session, counts: Select[Any], scope: Scope, *, by
         values = values[len(extra):]
         row["unit"] = values.pop(0)
         row["kind"] = values.pop(0) if by_kind else (scope.kind or "all")
-        row.update({name: int(v or 0) for name, v in zip(COUNTS, values, strict=True)})
-        row["total"] = sum(row[name] for name in COUNTS)
+        row.update({name: int(v or 0) for name, v in zip(names, values, strict=True)})
+        row["total"] = sum(row[name] for name in names)
         rows.append(row)
     return rows
 
 
-def table(rows: list[dict[str, Any]], suppress: bool) -> tuple[list[dict[str, Any]],
-                                                                dict[str, Any]]:
+def table(rows: list[dict[str, Any]], scope: Scope) -> tuple[list[dict[str, Any]],
+                                                              dict[str, Any]]:
     """Rows and their column totals (from the true counts), suppressed when asked."""
-    totals = {name: sum(row[name] for row in rows) for name in ROW_COUNTS}
-    if not suppress:
+    columns = scope.levels.row_counts
+    totals = {name: sum(row[name] for row in rows) for name in columns}
+    if not scope.suppress:
         return rows, totals
-    return suppress_rows(rows, ROW_COUNTS), suppress_totals(totals, ROW_COUNTS)
+    return suppress_rows(rows, columns), suppress_totals(totals, columns)
 
 
 def level_distribution(session: Session, scope: Scope, zone: ZoneInfo, *,
@@ -139,7 +151,7 @@ def level_distribution(session: Session, scope: Scope, zone: ZoneInfo, *,
     """The distribution now, or at the end of ``as_of`` in the service's zone."""
     within_calendar("as_of", as_of)
     if as_of is None:
-        rows, totals = table(current_rows(session, scope, by_kind=by_kind), scope.suppress)
+        rows, totals = table(current_rows(session, scope, by_kind=by_kind), scope)
         return {"as_of": None, **scope.echo(), "rows": rows, "totals": totals}
     if session.get_bind().dialect.name == "postgresql":
         # One index probe per member: compiling the plan (JIT) costs more than it saves.
@@ -147,6 +159,5 @@ def level_distribution(session: Session, scope: Scope, zone: ZoneInfo, *,
         counts = counts_at_lateral(scope, clock.end_of_day(as_of, zone), as_of, by_kind=by_kind)
     else:
         counts = counts_at(scope, clock.end_of_day(as_of, zone), by_kind=by_kind)
-    rows, totals = table(distribution_rows(session, counts, scope, by_kind=by_kind),
-                         scope.suppress)
+    rows, totals = table(distribution_rows(session, counts, scope, by_kind=by_kind), scope)
     return {"as_of": as_of, **scope.echo(), "rows": rows, "totals": totals}

@@ -11,9 +11,9 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pathway.reports.distribution import ROW_COUNTS
 from pathway.reports.summary import ACTIVITY, GAP
 from pathway.reports.suppression import MARK
+from pathway.reports.vocabulary import Levels
 
 TIME_IN_LEVEL = ("from_level", "to_level", "made_it", "advances", "median_days", "q1_days",
                  "q3_days", "iqr_days", "waiting", "waiting_median_days",
@@ -42,13 +42,13 @@ def _totals_row(totals: dict[str, Any], **labels: Any) -> dict[str, Any]:
     return {**totals, **labels}
 
 
-def level_distribution_csv(report: dict[str, Any]) -> str:
-    header = ("unit", "kind", *ROW_COUNTS)
+def level_distribution_csv(report: dict[str, Any], levels: Levels) -> str:
+    header = ("unit", "kind", *levels.row_counts)
     return _write(header, [*report["rows"], _totals_row(report["totals"], unit="total")])
 
 
-def progression_csv(report: dict[str, Any]) -> str:
-    header = ("period_start", "as_of", "unit", "kind", *ROW_COUNTS)
+def progression_csv(report: dict[str, Any], levels: Levels) -> str:
+    header = ("period_start", "as_of", "unit", "kind", *levels.row_counts)
     lines = []
     for point in report["series"]:
         dates = {"period_start": point["period_start"], "as_of": point["as_of"]}
@@ -57,18 +57,18 @@ def progression_csv(report: dict[str, Any]) -> str:
     return _write(header, lines)
 
 
-def time_in_level_csv(report: dict[str, Any]) -> str:
+def time_in_level_csv(report: dict[str, Any], levels: Levels) -> str:
     return _write(TIME_IN_LEVEL, report["steps"])
 
 
-def attrition_csv(report: dict[str, Any]) -> str:
+def attrition_csv(report: dict[str, Any], levels: Levels) -> str:
     header = ("unit", "kind", "exit_reason", "level", "exits")
     total = {"unit": "total", "exits": report["exits"],
              "suppressed": ["exits"] if report["suppressed"] and report["exits"] is None else []}
     return _write(header, [*report["rows"], total])
 
 
-def summary_csv(report: dict[str, Any]) -> str:
+def summary_csv(report: dict[str, Any], levels: Levels) -> str:
     """Activity in the period and the carer gap now, one line per unit."""
     header = ("unit", *ACTIVITY, "active_service_users", "active_carers")
     units: dict[str, dict[str, Any]] = {}
@@ -87,10 +87,14 @@ def summary_csv(report: dict[str, Any]) -> str:
     return _write(header, [*(units[code] for code in sorted(units)), totals])
 
 
-CSV = {"level-distribution": level_distribution_csv, "progression": progression_csv,
-       "time-in-level": time_in_level_csv, "attrition": attrition_csv,
-       "summary": summary_csv}
+
+READINESS = ("reference", "unit", "kind", "member_level", "status", "award", "ready",
+             "awarded", "met", "unmet")
 
 
-def as_csv(name: str, report: dict[str, Any]) -> str:
-    return CSV[name](report)
+def readiness_csv(report: dict[str, Any], levels: Levels) -> str:
+    """One line per member and award; met and unmet criteria as ``;``-separated slugs."""
+    lines = [{**item, "met": ";".join(c["criterion"] for c in item["met"]),
+              "unmet": ";".join(c["criterion"] for c in item["unmet"])}
+             for item in report["items"]]
+    return _write(READINESS, lines)

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
-    FromClause,
     Integer,
     ScalarSelect,
     Subquery,
@@ -27,15 +26,24 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from pathway.engine import PATHWAY
-from pathway.facts import LEVEL_CHANGES
+from pathway.reports.scope import ColumnLike
+from pathway.reports.vocabulary import REGISTER, REJOIN, Levels
 from pathway.store.models import Event
+from workflows.machine import EXITED, PAUSED, join_state
 
-EXITED_SUFFIX = ".exited"
-PAUSED_SUFFIX = ".paused"
+EXITED_SUFFIX = join_state("", EXITED)
+PAUSED_SUFFIX = join_state("", PAUSED)
 
 
-def latest_pathway_event(member_id: ColumnElement[int], bound: ColumnElement[datetime] | datetime,
-                         *correlated: FromClause) -> ScalarSelect[int]:
+def level_changes(levels: Levels) -> tuple[str, ...]:
+    """The triggers that (re)start a member's time at a level: registering, rejoining, and
+    the definitions' own moves up and down."""
+    return (REGISTER, REJOIN, *levels.up, *levels.down)
+
+
+def latest_pathway_event(member_id: ColumnLike,
+                         bound: ColumnLike | datetime,
+                         *correlated: Any) -> ScalarSelect[int]:
     """The id of the member's last pathway event effective before ``bound``, by (effective_at,
     seq): its ``to_state`` is the state they were in then, its ``unit_id`` where they were.
 
@@ -50,16 +58,17 @@ def latest_pathway_event(member_id: ColumnElement[int], bound: ColumnElement[dat
             .limit(1).correlate(*correlated).scalar_subquery())
 
 
-def level_reached_at(instance_id: ColumnElement[int], level: ColumnElement[str],
-                     before_seq: ColumnElement[int] | None = None,
-                     *correlated: FromClause) -> ScalarSelect[datetime]:
+def level_reached_at(levels: Levels, instance_id: ColumnLike,
+                     level: ColumnLike,
+                     before_seq: ColumnLike | None = None,
+                     *correlated: Any) -> ScalarSelect[datetime]:
     """When the pathway last arrived at ``level`` (registered, advanced, stepped back or
     rejoined there), before event ``before_seq`` if given. Pausing and resuming do not restart
     the clock: time paused at a level counts as time at that level."""
     arrival = aliased(Event, name="arrival")
     statement = (select(arrival.effective_at)
                  .where(arrival.instance_id == instance_id,
-                        arrival.trigger.in_(LEVEL_CHANGES),
+                        arrival.trigger.in_(level_changes(levels)),
                         # a registration may start paused or exited at an imported level
                         or_(arrival.to_state == level, arrival.to_state.like(level + ".%"))))
     if before_seq is not None:
@@ -68,7 +77,7 @@ def level_reached_at(instance_id: ColumnElement[int], level: ColumnElement[str],
             .scalar_subquery())
 
 
-def state_level(state: ColumnElement[str]) -> ColumnElement[str]:
+def state_level(state: ColumnLike) -> ColumnElement[str]:
     """``level_2.exited`` -> ``level_2`` (the level held, whatever the status)."""
     return func.replace(func.replace(state, EXITED_SUFFIX, ""), PAUSED_SUFFIX, "")
 

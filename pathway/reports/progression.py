@@ -76,7 +76,7 @@ def progression(session: Session, scope: Scope, period: Period, interval: str = 
     for index, (start, end) in enumerate(spans):
         at_point = [{k: v for k, v in row.items() if k != "point"} for row in rows
                     if row["point"] == index]
-        published, totals = table(at_point, scope.suppress)
+        published, totals = table(at_point, scope)
         series.append({"period_start": start, "as_of": end, "rows": published,
                        "totals": totals})
     return {"from": period.start, "to": period.end, "interval": interval, **scope.echo(),

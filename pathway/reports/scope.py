@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Label, and_, case, func, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from pathway import clock
 from pathway.errors import InvalidInput
 from pathway.people.access import RECORD_READERS, Caller
 from pathway.people.units import unit_by_code
 from pathway.reports.suppression import NOTE
+from pathway.reports.vocabulary import Levels, configured_levels, levels_of
 from pathway.store.models import Unit
-from workflows.schema import MEMBER_KINDS
+from workflows.schema import MEMBER_KINDS, Catalogue
 
-LEVELS = ("level_1", "level_2", "level_3")
-COUNTS = (*LEVELS, "paused", "exited")
+ColumnLike = ColumnElement[Any] | QueryableAttribute[Any]
+"""A column a report filters or counts on: ``Member.unit_id`` or any column expression."""
 
 
 def tally(condition: ColumnElement[bool] | Any, name: str) -> Label[int]:
@@ -44,20 +45,22 @@ class Scope:
     unit: Unit | None = None
     kind: str | None = None
     suppress: bool = False
+    levels: Levels = field(default_factory=configured_levels)
+    member_data: bool = True  # False: figures only, whatever the caller's role
 
     @property
     def reads_member_data(self) -> bool:
         """Viewers see aggregates only; published (suppressed) figures never carry people."""
-        return self.caller.role in RECORD_READERS and not self.suppress
+        return self.caller.role in RECORD_READERS and self.member_data and not self.suppress
 
-    def units(self, unit_id: ColumnElement[int]) -> ColumnElement[bool]:
+    def units(self, unit_id: ColumnLike) -> ColumnElement[bool]:
         """Limit a unit-id column to the caller's scope and the unit asked for."""
-        clause = self.caller.unit_clause(unit_id)
+        clause = self.caller.unit_clause(_column(unit_id))
         if self.unit is not None:
             clause = and_(clause, unit_id == self.unit.id)
         return clause
 
-    def kinds(self, kind: ColumnElement[str]) -> ColumnElement[bool]:
+    def kinds(self, kind: ColumnLike) -> ColumnElement[bool]:
         return kind == self.kind if self.kind else true()
 
     def echo(self) -> dict[str, object]:
@@ -66,13 +69,34 @@ class Scope:
                 "suppressed": self.suppress, "note": NOTE if self.suppress else None}
 
 
+def _column(expression: ColumnLike) -> ColumnElement[Any]:
+    """A mapped attribute (``Member.unit_id``) or a column expression, as a column."""
+    if isinstance(expression, ColumnElement):
+        return expression
+    return expression.__clause_element__()
+
+
+def aggregates_only(caller: Caller) -> bool:
+    """Roles that may not read member records (viewers) see published figures only: small
+    numbers hidden, whatever they asked for, so no figure singles out one person."""
+    return caller.role not in RECORD_READERS
+
+
 def scope_for(session: Session, caller: Caller, *, unit: str | None = None,
-              kind: str | None = None, suppress: bool = False) -> Scope:
-    """Check the filters: an unknown (or out-of-scope) unit is not found, a bad kind is 422."""
+              kind: str | None = None, suppress: bool = False,
+              catalogue: Catalogue | None = None, member_data: bool = True) -> Scope:
+    """Check the filters: an unknown (or out-of-scope) unit is not found, a bad kind is 422.
+
+    The levels counted are those of ``catalogue`` (default: the configured definitions).
+    Suppression is always on for callers who see aggregates only.
+    """
     if kind and kind not in MEMBER_KINDS:
         raise InvalidInput("kind", f"Unknown kind {kind!r}; kinds are: {', '.join(MEMBER_KINDS)}.")
     unit_row = unit_by_code(session, unit, caller) if unit else None
-    return Scope(caller=caller, unit=unit_row, kind=kind or None, suppress=suppress)
+    levels = levels_of(catalogue) if catalogue is not None else configured_levels()
+    return Scope(caller=caller, unit=unit_row, kind=kind or None,
+                 suppress=suppress or aggregates_only(caller), levels=levels,
+                 member_data=member_data)
 
 
 @dataclass(frozen=True)

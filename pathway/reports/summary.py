@@ -12,15 +12,19 @@ from sqlalchemy.orm import Session
 from pathway import clock
 from pathway.engine import PATHWAY
 from pathway.reports.history import days_between, level_reached_at
-from pathway.reports.scope import LEVELS, Period, Scope, tally
+from pathway.reports.scope import Period, Scope, tally
 from pathway.reports.suppression import published, suppress_rows, suppress_totals
+from pathway.reports.vocabulary import ACTIVE, EXIT, REGISTER, TRAINING_COMPLETED
 from pathway.store.models import Event, Instance, Member, Unit
+from workflows.schema import LIFECYCLES
 
 ACTIVITY = ("joined", "advances", "step_backs", "exits", "awards", "training_completed")
 GAP = ("service_users", "carers")
 WAITING_LIMIT = 10
 LONG_WAIT_DAYS = 180
-LOWER_LEVELS = LEVELS[:-1]  # staying at the top level is not waiting
+TRAINING, _, AWARD = LIFECYCLES
+# The award lifecycle's trigger that makes an award is named like the machine (award.yaml).
+AWARDED = AWARD
 
 
 def _prefixed(column: Any, prefix: str) -> Any:
@@ -30,21 +34,23 @@ def _prefixed(column: Any, prefix: str) -> Any:
 
 def _activity(session: Session, scope: Scope, period: Period) -> list[dict[str, Any]]:
     """Events effective in the period per unit (the unit the member was in at the event)."""
+    levels = scope.levels
     pathway = (select(Event.unit_id.label("unit_id"),
-                      tally(Event.trigger == "register", "joined"),
-                      tally(Event.trigger == "advance", "advances"),
-                      tally(Event.trigger == "step_back", "step_backs"),
-                      tally(Event.trigger == "exit", "exits"))
+                      tally(Event.trigger == REGISTER, "joined"),
+                      tally(Event.trigger.in_(levels.up), "advances"),
+                      tally(Event.trigger.in_(levels.down), "step_backs"),
+                      tally(Event.trigger == EXIT, "exits"))
                .join(Member, Member.id == Event.member_id)
                .where(Event.machine == PATHWAY, Event.effective_at >= period.begins,
                       Event.effective_at < period.ends, scope.units(Event.unit_id))
                .group_by(Event.unit_id))
     made = (select(Event.unit_id.label("unit_id"),
-                   tally(_prefixed(Event.machine, "award"), "awards"),
-                   tally(_prefixed(Event.machine, "training"), "training_completed"))
+                   tally(_prefixed(Event.machine, AWARD), "awards"),
+                   tally(_prefixed(Event.machine, TRAINING), "training_completed"))
             .join(Member, Member.id == Event.member_id)
-            .where(or_(and_(_prefixed(Event.machine, "award"), Event.trigger == "award"),
-                       and_(_prefixed(Event.machine, "training"), Event.trigger == "complete")),
+            .where(or_(and_(_prefixed(Event.machine, AWARD), Event.trigger == AWARDED),
+                       and_(_prefixed(Event.machine, TRAINING),
+                            Event.trigger == TRAINING_COMPLETED)),
                    Event.effective_at >= period.begins, Event.effective_at < period.ends,
                    scope.units(Event.unit_id))
             .group_by(Event.unit_id))
@@ -58,7 +64,7 @@ def _activity(session: Session, scope: Scope, period: Period) -> list[dict[str, 
 
 def _carer_gap(session: Session, scope: Scope) -> list[dict[str, Any]]:
     """Active carers and active service users per unit now."""
-    active = Instance.status == "active"
+    active = Instance.status == ACTIVE
     statement = (select(Member.unit_id,
                         tally(and_(active, Member.kind == "service_user"), "service_users"),
                         tally(and_(active, Member.kind == "carer"), "carers"))
@@ -78,14 +84,14 @@ def _named(session: Session, per_unit: dict[int, dict[str, int]]) -> list[dict[s
 
 
 def _waiting_query(scope: Scope, now: datetime) -> tuple[Any, Any]:
-    reached = level_reached_at(Instance.id, Instance.level, None, Instance)
+    reached = level_reached_at(scope.levels, Instance.id, Instance.level, None, Instance)
     days = days_between(now, reached)
     statement = (select(Member.reference, Unit.code, Member.kind, Instance.level,
                         reached.label("since"), days.label("days"))
                  .join(Instance, and_(Instance.member_id == Member.id,
                                       Instance.machine == PATHWAY))
                  .join(Unit, Unit.id == Member.unit_id)
-                 .where(Instance.status == "active", Instance.level.in_(LOWER_LEVELS),
+                 .where(Instance.status == ACTIVE, Instance.level.in_(scope.levels.lower),
                         scope.units(Member.unit_id)))
     return statement, days
 
@@ -107,24 +113,31 @@ def _waiting(session: Session, scope: Scope, now: datetime) -> dict[str, Any]:
     return figures
 
 
-def _at_level_3(session: Session, scope: Scope) -> int:
+def _at_top_level(session: Session, scope: Scope) -> int:
     return int(session.scalar(
         select(func.count()).select_from(Instance).join(Member, Member.id == Instance.member_id)
-        .where(Instance.machine == PATHWAY, Instance.status == "active",
-               Instance.level == LEVELS[-1], scope.units(Member.unit_id))) or 0)
+        .where(Instance.machine == PATHWAY, Instance.status == ACTIVE,
+               Instance.level == scope.levels.top, scope.units(Member.unit_id))) or 0)
+
+
+def top_level_key(scope: Scope) -> str:
+    """The summary's compatibility key for the top level: ``<top level code>_now``, which is
+    ``level_3_now`` with the shipped definitions (``top_level_now`` is the same count under a
+    name that does not depend on the definitions)."""
+    return f"{scope.levels.top}_now"
 
 
 def summary(session: Session, scope: Scope, period: Period, now: datetime) -> dict[str, Any]:
     activity = _activity(session, scope, period)
     totals = {name: sum(row[name] for row in activity) for name in ACTIVITY}
     gap = _carer_gap(session, scope)
-    level_3 = _at_level_3(session, scope)
+    at_top: int | None = _at_top_level(session, scope)
     waiting = _waiting(session, scope, now)
     if scope.suppress:
         activity = suppress_rows(activity, ACTIVITY)
         totals = suppress_totals(totals, ACTIVITY)
         gap = suppress_rows(gap, GAP)
-        level_3 = published(level_3)
+        at_top = published(at_top)
         waiting["waiting_over"] = published(waiting["waiting_over"])
     for row in gap:
         row["carers_per_service_user"] = (
@@ -132,9 +145,10 @@ def summary(session: Session, scope: Scope, period: Period, now: datetime) -> di
             if row["carers"] is not None and row["service_users"] else None)
     report = {"from": period.start, "to": period.end, **scope.echo(),
               "activity": {"rows": activity, "totals": totals}, "carer_gap": gap,
-              "level_3_now": level_3, **waiting}
-    report["quick_wins"] = quick_wins(report)
-    report["gaps"] = gaps(report)
+              top_level_key(scope): at_top, "top_level": scope.levels.top,
+              "top_level_now": at_top, **waiting}
+    report["quick_wins"] = quick_wins(report, scope)
+    report["gaps"] = gaps(report, scope)
     return report
 
 
@@ -148,21 +162,28 @@ def figure(count: int | None, one: str, many: str | None = None, *,
     return f"{about}{count} {one if count == 1 and not about else many}"
 
 
+def _lowered(title: str) -> str:
+    """A level's title inside a sentence: "Working in partnership" -> "working in ..."."""
+    return title[:1].lower() + title[1:]
+
+
 def _sentence(text: str) -> str:
     return text[0].upper() + text[1:]
 
 
-def quick_wins(report: dict[str, Any]) -> list[str]:
+def quick_wins(report: dict[str, Any], scope: Scope) -> list[str]:
     """What went well, in words a strategy group can read out."""
     totals = report["activity"]["totals"]
     rounded = report["suppressed"]
+    levels = scope.levels
     span = f"from {report['from'].isoformat()} to {report['to'].isoformat()}"
     said = [
         (totals["advances"], f"{{}} up a level {span}.", ("step", "steps")),
         (totals["awards"], "{} made.", ("accreditation award", None)),
         (totals["training_completed"], "{} completed.", ("training module", None)),
         (totals["joined"], "{} joined.", ("new member", None)),
-        (report["level_3_now"], "{} now working in partnership at Level 3.", ("member", None)),
+        (report["top_level_now"], f"{{}} now {_lowered(levels.title(levels.top))} at "
+                                  f"{levels.name(levels.top)}.", ("member", None)),
     ]
     wins = [_sentence(text.format(figure(count, *words, approximate=rounded)))
             for count, text, words in said if count != 0]
@@ -173,7 +194,7 @@ def quick_wins(report: dict[str, Any]) -> list[str]:
     return wins or ["No steps up, awards or completed training were recorded in this period."]
 
 
-def gaps(report: dict[str, Any]) -> list[str]:
+def gaps(report: dict[str, Any], scope: Scope) -> list[str]:
     """Where attention is needed: the carer gap, leavers, step-backs and long waits."""
     rounded = report["suppressed"]
     found = []
@@ -189,7 +210,8 @@ def gaps(report: dict[str, Any]) -> list[str]:
         (totals["exits"], "{} left in the period.", ("member", None)),
         (totals["step_backs"], "{} back a level in the period.", ("step", None)),
         (report["waiting_over"], f"{{}} waited more than {report['waiting_over_days']} days "
-                                 "at Level 1 or 2.", ("member has", "members have")),
+                                 f"at {scope.levels.either(scope.levels.lower)}.",
+         ("member has", "members have")),
     ]
     found += [_sentence(text.format(figure(count, *words, approximate=rounded)))
               for count, text, words in said if count != 0]

@@ -23,6 +23,7 @@ from typing import Any
 SMALLEST_SHOWN = 8
 ROUND_TO = 5
 MARK = "[c]"  # what a hidden cell reads as in CSV (the ONS convention for "confidential")
+FEWER = f"fewer than {SMALLEST_SHOWN}"  # how a hidden count, or a folded line, reads
 
 NOTE = ("Small-number suppression: counts from 1 to 7 are hidden (null, named in "
         "'suppressed'), all other counts are rounded to the nearest 5, totals are rounded "
@@ -107,3 +108,17 @@ def rate(numerator: int | None, denominator: int | None) -> float | None:
     if numerator is None or not denominator:
         return None
     return round(numerator / denominator, 2)
+
+
+def fold_hidden(rows: list[dict[str, Any]], columns: Sequence[str],
+                keys: Sequence[str]) -> list[dict[str, Any]]:
+    """Published rows with every count hidden fold into one line whose ``keys`` read
+    "fewer than 8": a hidden count next to the category it belongs to (one reason, one
+    level, one unit) can still single a person out. The line comes last, its counts hidden."""
+    shown = [row for row in rows if any(c not in row.get("suppressed", ()) for c in columns)]
+    if len(shown) == len(rows):
+        return rows
+    folded: dict[str, Any] = {key: FEWER for key in keys}
+    folded.update({column: None for column in columns})
+    folded["suppressed"] = list(columns)
+    return [*shown, folded]

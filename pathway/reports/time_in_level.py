@@ -1,17 +1,17 @@
-"""Time in level: for each step up (level_1 -> level_2, level_2 -> level_3), how many made it
-and how many days it took them, and how many are still waiting at the lower level.
+"""Time in level: for each step up (each level to the next, in the definitions' level order),
+how many made it and how many days it took them, and how many are still waiting at the lower
+level.
 
 Days taken run from the member's latest arrival at the lower level (registered, advanced,
-stepped back or rejoined there) to the ``advance`` event, both by effective date; time paused
-counts as time at the level. Every crossing counts once in the day figures (a member who
-stepped back and advanced again crossed twice); ``made_it`` counts members. Waiting means
-active at the lower level now, counted from the same arrival to now.
+stepped back or rejoined there) to the step up (a trigger that moves up a level), both by
+effective date; time paused counts as time at the level. Every crossing counts once in the
+day figures (a member who stepped back and advanced again crossed twice); ``made_it`` counts
+members. Waiting means active at the lower level now, counted from the same arrival to now.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import distinct, func, select
@@ -19,36 +19,38 @@ from sqlalchemy.orm import Session, aliased
 
 from pathway.engine import PATHWAY
 from pathway.reports.history import day_statistics, days_between, level_reached_at
-from pathway.reports.scope import LEVELS, Scope
+from pathway.reports.scope import Scope
 from pathway.reports.suppression import published
+from pathway.reports.vocabulary import ACTIVE
 from pathway.store.models import Event, Instance, Member
 
 QUARTILES = (0.25, 0.5, 0.75)
-STEPS = tuple(pairwise(LEVELS))
 
 
 def _crossings(scope: Scope) -> Any:
-    """One row per advance out of a lower level: its step, member and days taken."""
-    advance = aliased(Event, name="advance")
-    reached = level_reached_at(advance.instance_id, advance.from_state, advance.seq, advance)
+    """One row per step up out of a lower level: its step, member and days taken."""
+    advance = aliased(Event, name="step_up")
+    levels = scope.levels
+    reached = level_reached_at(levels, advance.instance_id, advance.from_state, advance.seq,
+                               advance)
     days = days_between(advance.effective_at, reached)
     return (select(advance.from_state.label("step"), advance.member_id.label("member_id"),
                    days.label("days"))
             .join(Member, Member.id == advance.member_id)
-            .where(advance.machine == PATHWAY, advance.trigger == "advance",
-                   advance.from_state.in_([lower for lower, _ in STEPS]),
+            .where(advance.machine == PATHWAY, advance.trigger.in_(levels.up),
+                   advance.from_state.in_(levels.lower),
                    scope.units(advance.unit_id), scope.kinds(Member.kind))
             .subquery("crossings"))
 
 
 def _waiting(scope: Scope, now: datetime) -> Any:
     """One row per member active at a lower level now, with the days since they arrived."""
-    reached = level_reached_at(Instance.id, Instance.level, None, Instance)
+    reached = level_reached_at(scope.levels, Instance.id, Instance.level, None, Instance)
     return (select(Instance.level.label("step"), Member.id.label("member_id"),
                    days_between(now, reached).label("days"))
             .join(Member, Member.id == Instance.member_id)
-            .where(Instance.machine == PATHWAY, Instance.status == "active",
-                   Instance.level.in_([lower for lower, _ in STEPS]),
+            .where(Instance.machine == PATHWAY, Instance.status == ACTIVE,
+                   Instance.level.in_(scope.levels.lower),
                    scope.units(Member.unit_id), scope.kinds(Member.kind))
             .subquery("waiting"))
 
@@ -75,7 +77,7 @@ def time_in_level(session: Session, scope: Scope, now: datetime) -> dict[str, An
     still = _counts(session, waiting)
     waited = day_statistics(session, _known_days(waiting), (0.5,))
     steps = []
-    for lower, upper in STEPS:
+    for lower, upper in scope.levels.steps:
         advances, made_it = crossed.get(lower, (0, 0))
         waiting_now = still.get(lower, (0, 0))[1]
         figures = taken.get(lower, {})

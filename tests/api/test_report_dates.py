@@ -47,14 +47,15 @@ def test_a_report_day_must_be_written_in_full(client, auth):
 
 def test_the_last_day_counted_answers_a_distribution(client, auth, member):
     member(joined_on=date(2026, 1, 5))
-    answer = client.get(f"{REPORTS}/level-distribution?as_of=9999-01-01", headers=auth("viewer"))
+    answer = client.get(f"{REPORTS}/level-distribution?as_of=9999-01-01",
+                        headers=auth("coordinator"))
     assert answer.status_code == 200
     assert answer.get_json()["totals"]["level_1"] == 1
 
 
 def test_periods_at_the_first_and_last_days_counted(client, auth, member):
     member(joined_on=date(2026, 1, 5))
-    headers = auth("viewer")
+    headers = auth("coordinator")
     first = client.get(f"{REPORTS}/attrition?from=1900-01-01&to=1900-01-01", headers=headers)
     assert (first.status_code, first.get_json()["exits"]) == (200, 0)
     last = client.get(f"{REPORTS}/summary?from=9999-01-01&to=9999-01-01", headers=headers)

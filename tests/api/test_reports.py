@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import xml.etree.ElementTree as ET
+from datetime import date
 
 import pytest
 
@@ -20,7 +21,7 @@ def history(db_url, catalogue, unit, member):  # type: ignore[no-untyped-def]
 
 
 def test_level_distribution_as_of_a_day_as_api_md_shows(client, auth, history):
-    answer = client.get(f"{DIST}?as_of=2026-06-30", headers=auth("viewer"))
+    answer = client.get(f"{DIST}?as_of=2026-06-30", headers=auth("coordinator"))
     assert answer.status_code == 200
     body = answer.get_json()
     assert body["as_of"] == "2026-06-30"
@@ -45,8 +46,8 @@ def test_members_may_not_read_reports_and_strangers_must_sign_in(client, auth, h
         assert client.get(f"/api/v1/reports/{path}").status_code == 401
 
 
-def test_a_viewer_sees_only_their_units(client, auth, history):
-    headers = auth("viewer", units=["north"])
+def test_a_scoped_reader_sees_only_their_units(client, auth, history):
+    headers = auth("coordinator", units=["north"])
     body = client.get(DIST, headers=headers).get_json()
     assert body["rows"] == [row("north", "carer", exited=1),
                             row("north", "service_user", paused=1)]
@@ -83,7 +84,7 @@ def test_unknown_unit_is_404_and_bad_values_are_422_naming_the_field(client, aut
 ])
 def test_days_at_the_ends_of_the_calendar_are_422_naming_the_field(client, auth, history, path,
                                                                     fields):
-    answer = client.get(f"/api/v1/reports/{path}", headers=auth("viewer"))
+    answer = client.get(f"/api/v1/reports/{path}", headers=auth("coordinator"))
     assert answer.status_code == 422
     body = answer.get_json()
     assert (body["code"], body["error"]) == (422, "invalid_input")
@@ -92,7 +93,7 @@ def test_days_at_the_ends_of_the_calendar_are_422_naming_the_field(client, auth,
 
 
 def test_the_first_day_counted_answers_an_empty_distribution(client, auth, history):
-    answer = client.get(f"{DIST}?as_of=1900-01-01", headers=auth("viewer"))
+    answer = client.get(f"{DIST}?as_of=1900-01-01", headers=auth("coordinator"))
     assert answer.status_code == 200
     body = answer.get_json()
     assert (body["as_of"], body["rows"]) == ("1900-01-01", [])
@@ -110,7 +111,7 @@ def test_empty_query_values_mean_no_filter(client, auth, history):
 
 
 def test_level_distribution_as_csv(client, auth, history):
-    answer = client.get(f"{DIST}?as_of=2026-03-31&format=csv", headers=auth("viewer"))
+    answer = client.get(f"{DIST}?as_of=2026-03-31&format=csv", headers=auth("coordinator"))
     assert answer.status_code == 200
     assert answer.mimetype == "text/csv"
     assert answer.get_data(as_text=True) == (
@@ -124,7 +125,7 @@ def test_level_distribution_as_csv(client, auth, history):
 
 def test_level_distribution_as_svg_is_a_titled_chart(client, auth, history):
     answer = client.get(f"{DIST}?format=svg&as_of=2026-06-30&kind=service_user",
-                        headers=auth("viewer"))
+                        headers=auth("coordinator"))
     assert answer.status_code == 200
     assert answer.mimetype == "image/svg+xml"
     root = ET.fromstring(answer.get_data())  # noqa: S314 (our own chart, in a test)
@@ -168,7 +169,7 @@ def test_suppressed_distribution_hides_small_counts_and_cannot_be_undone(client,
 
 
 def test_progression_as_json_csv_and_svg(client, auth, history):
-    headers = auth("viewer")
+    headers = auth("coordinator")
     query = "/api/v1/reports/progression?from=2026-01-01&to=2026-03-31&interval=month"
     body = client.get(query, headers=headers).get_json()
     assert (body["from"], body["to"], body["interval"]) == ("2026-01-01", "2026-03-31", "month")
@@ -191,14 +192,14 @@ def test_progression_as_json_csv_and_svg(client, auth, history):
 
 def test_time_in_level_over_http(client, auth, history):
     body = client.get("/api/v1/reports/time-in-level?kind=service_user",
-                      headers=auth("viewer")).get_json()
+                      headers=auth("coordinator")).get_json()
     first, second = body["steps"]
     assert (first["made_it"], first["advances"], first["median_days"], first["iqr_days"]) == (
         3, 4, 25.0, 20.0)
     assert first["waiting"] == 2  # S3 and S4 (service users only)
     assert (second["made_it"], second["median_days"], second["waiting"]) == (1, 89.0, 0)
     as_csv = client.get("/api/v1/reports/time-in-level?format=csv&kind=carer",
-                        headers=auth("viewer")).get_data(as_text=True)
+                        headers=auth("coordinator")).get_data(as_text=True)
     assert as_csv.splitlines()[0] == ("from_level,to_level,made_it,advances,median_days,"
                                       "q1_days,q3_days,iqr_days,waiting,waiting_median_days,"
                                       "waiting_longest_days")
@@ -240,13 +241,13 @@ def test_summary_for_the_strategy_group(client, auth, history):
     assert "Carer gap in south: 1 active carer for 3 active service users." in admin["gaps"]
     viewer = client.get(query, headers=auth("viewer")).get_json()
     assert (viewer["waiting_longest"], viewer["waiting_withheld"]) == ([], True)
-    assert viewer["quick_wins"] == admin["quick_wins"]
     published = client.get(f"{query}&suppress=true", headers=auth("admin")).get_json()
+    assert viewer["quick_wins"] == published["quick_wins"]  # a viewer reads published figures
     assert published["activity"]["totals"]["advances"] is None
     assert published["quick_wins"][0] == "Fewer than 8 steps up a level from 2026-01-01 to " \
                                          "2026-06-30."
     assert published["waiting_withheld"] is True
-    as_csv = client.get(f"{query}&format=csv", headers=auth("viewer")).get_data(as_text=True)
+    as_csv = client.get(f"{query}&format=csv", headers=auth("coordinator")).get_data(as_text=True)
     assert as_csv.splitlines()[:2] == [
         "unit,joined,advances,step_backs,exits,awards,training_completed,"
         "active_service_users,active_carers",
@@ -262,3 +263,103 @@ def test_openapi_declares_json_csv_and_svg_and_the_suppression_rule(client):
     assert "rounded to the nearest 5" in suppress["description"]
     attrition = spec["paths"]["/api/v1/reports/attrition"]["get"]
     assert {p["name"] for p in attrition["parameters"]} >= {"from", "to", "unit", "kind"}
+
+
+# --- published figures: what a viewer and a suppressed chart may show -------------------------
+
+def _svg_text(answer) -> str:  # type: ignore[no-untyped-def]
+    assert answer.mimetype == "image/svg+xml"
+    return " ".join(t.strip() for t in ET.fromstring(answer.get_data()).itertext()  # noqa: S314
+                    if t.strip())
+
+
+def _hatched_segments(answer) -> int:  # type: ignore[no-untyped-def]
+    """Bars drawn with a hatch pattern (matplotlib writes them as <use> of a hatch fill)."""
+    root = ET.fromstring(answer.get_data())  # noqa: S314 (our own chart, in a test)
+    return sum(1 for element in root.iter()
+               if "url(#h" in (element.get("style") or "") + (element.get("fill") or ""))
+
+
+def test_a_hidden_count_on_a_chart_is_marked_never_drawn_as_zero(client, auth, history):
+    chart = client.get(f"{DIST}?format=svg&suppress=true&as_of=2026-06-30",
+                       headers=auth("admin"))
+    text = _svg_text(chart)
+    # Every unit has fewer than 8 members: each bar is a marked, hatched segment.
+    assert text.count("<8") >= 3
+    assert _hatched_segments(chart) >= 3
+    assert "Hidden: fewer than 8" in text
+    for unit in ("North (north)", "South (south)", "East (east)"):  # names, and codes
+        assert unit in text
+    assert "2026-06-30" in text
+
+
+def test_a_chart_of_now_says_the_day_it_is_as_of(client, auth, history):
+    text = _svg_text(client.get(f"{DIST}?format=svg", headers=auth("admin")))
+    assert "Members by level and status, as of 20" in text
+
+
+def test_an_empty_chart_has_no_scale_around_nothing(client, auth, history):
+    chart = client.get(f"{DIST}?format=svg&as_of=1900-01-01", headers=auth("admin"))
+    text = _svg_text(chart)
+    assert "No members in this selection" in text
+    assert "0.045" not in text
+    assert "−0.04" not in text
+    root = ET.fromstring(chart.get_data())  # noqa: S314
+    ticks = [g for g in root.iter(f"{SVG_NS}g") if (g.get("id") or "").startswith("xtick_")]
+    assert ticks == []
+
+
+def test_a_viewer_always_gets_published_figures_whatever_suppress_says(client, auth, history):
+    for asked in ("", "&suppress=false", "&suppress=true"):
+        body = client.get(f"{DIST}?as_of=2026-06-30{asked}", headers=auth("viewer")).get_json()
+        assert body["suppressed"] is True, asked
+        assert body["totals"]["total"] is None  # 6: fewer than 8
+
+
+def test_a_viewer_cannot_single_out_one_leaver(client, auth, unit, member, db_url,
+                                               catalogue):
+    from tests.integration.test_reports_history import _fire
+
+    unit("ty-bryn", name="Ty Bryn")
+    leaver = member("service_user", "ty-bryn", level="level_2", joined_on=date(2026, 1, 5))
+    _fire(db_url, catalogue, leaver, "exit", date(2026, 1, 7), exit_reason="unwell",
+          note="Too unwell to keep coming")
+    query = ("/api/v1/reports/attrition?unit=ty-bryn&from=2026-01-07&to=2026-01-07"
+             "&kind=service_user")
+    for asked in ("", "&suppress=true"):
+        answer = client.get(query + asked, headers=auth("viewer"))
+        body = answer.get_json()
+        assert body["exits"] is None
+        assert body["suppressed"] is True
+        assert body["rows"] == [{"unit": "fewer than 8", "kind": "fewer than 8",
+                                 "exit_reason": "fewer than 8", "level": "fewer than 8",
+                                 "exits": None, "suppressed": ["exits"]}]
+        assert body["by_reason"] == [{"exit_reason": "fewer than 8", "exits": None,
+                                      "suppressed": ["exits"]}]
+        assert body["by_level"] == [{"level": "fewer than 8", "exits": None,
+                                     "suppressed": ["exits"]}]
+        text = answer.get_data(as_text=True)
+        assert "unwell" not in text
+        assert "Too unwell" not in text
+        as_csv = client.get(query + "&format=csv", headers=auth("viewer"))
+        assert "unwell" not in as_csv.get_data(as_text=True)
+    # A coordinator reads the record itself: the figure and the reason.
+    coordinator = client.get(query, headers=auth("coordinator")).get_json()
+    assert coordinator["rows"] == [{"unit": "ty-bryn", "kind": "service_user",
+                                    "exit_reason": "unwell", "level": "level_2", "exits": 1}]
+
+
+def test_reading_leavers_feedback_is_in_their_access_logs(client, auth, history, db_url):
+    from sqlalchemy import select
+
+    from pathway.store.db import unit_of_work
+    from pathway.store.models import AccessRecord
+
+    query = "/api/v1/reports/attrition?from=2026-01-01&to=2026-06-30"
+    assert client.get(query, headers=auth("coordinator", name="Cerys")).status_code == 200
+    client.get(query, headers=auth("viewer", name="Vic"))  # withheld: not a read
+    with unit_of_work(db_url, write=False) as session:
+        logged = session.execute(select(AccessRecord.member_id, AccessRecord.actor,
+                                        AccessRecord.action)).all()
+    assert sorted(logged) == sorted([(history["C1"], "Cerys", "attrition_feedback"),
+                                     (history["S3"], "Cerys", "attrition_feedback")])

@@ -128,8 +128,12 @@ def test_a_coordinators_day(serve, server_database):  # type: ignore[no-untyped-
     moved = post(server, f"/members/{member_id}/transfer", {"unit": HOUSE,
                                                             "reason": "step-down"}, admin)
     assert moved.status == 201, moved
-    rows = get(server, "/reports/level-distribution", viewer).body["rows"]
+    rows = get(server, "/reports/level-distribution", admin).body["rows"]
     assert {(r["unit"], r["kind"], r["level_2"]) for r in rows} == {(HOUSE, "service_user", 1)}
+    # A viewer reads published figures only: one member is a hidden count, never a 1.
+    published = get(server, "/reports/level-distribution", viewer).body
+    assert published["suppressed"] is True
+    assert [(r["unit"], r["level_2"]) for r in published["rows"]] == [(HOUSE, None)]
 
     # Scope: the ward's coordinator no longer sees them; they see themselves; a viewer
     # sees aggregates only.

@@ -38,17 +38,18 @@ def counts(db_url: str) -> tuple[int, int, int]:
 def test_import_registers_members_exactly_as_the_api_does(db_url, unit, tmp_path):
     unit("cefn-yr-afon")
     unit("ty-bryn", "step_down")
-    path = write_csv(tmp_path, "reference,kind,unit,display_name,joined_on,level,status\n"
-                               "SU-0100,service_user,cefn-yr-afon,Rhys,2026-01-05,,\n"
-                               "SU-0101,service_user,ty-bryn,,2025-11-02,level_2,paused\n"
-                               "CA-0100,carer,cefn-yr-afon,Ffion M.,2026-02-01,level_3,\n"
-                               "ST-0100,staff,ty-bryn,,,,exited\n", bom=True)
+    path = write_csv(tmp_path, "reference,kind,unit,display_name,joined_on,level,status,"
+                               "exit_reason\n"
+                               "SU-0100,service_user,cefn-yr-afon,Rhys,2026-01-05,,,\n"
+                               "SU-0101,service_user,ty-bryn,,2025-11-02,level_2,paused,\n"
+                               "CA-0100,carer,cefn-yr-afon,Ffion M.,2026-02-01,level_3,,\n"
+                               "ST-0100,staff,ty-bryn,,,,exited,left_post\n", bom=True)
 
     result = run(db_url, "import", "members", path)
 
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Imported 4 members (1 carer, 2 service_user, 1 staff)")
-    assert counts(db_url) == (4, 4, 4)
+    assert counts(db_url) == (4, 4, 5)  # the leaver's exit is an event of its own
     with unit_of_work(db_url, write=False) as s:
         rows = s.execute(select(Member.reference, Member.display_name, Member.joined_on,
                                 Instance.state, Instance.level, Instance.status,
@@ -63,12 +64,18 @@ def test_import_registers_members_exactly_as_the_api_does(db_url, unit, tmp_path
     assert (by_reference["SU-0101"].level, by_reference["SU-0101"].status) == ("level_2", "paused")
     assert by_reference["CA-0100"].state == "level_3"
     assert by_reference["CA-0100"].display_name == "Ffion M."
+    leaver = [(r.trigger, r.seq, r.from_state, r.to_state, r.version) for r in rows
+              if r.reference == "ST-0100"]
+    assert sorted(leaver) == [("exit", 2, "level_1", "level_1.exited", 2),
+                              ("register", 1, None, "level_1", 2)]
     assert by_reference["ST-0100"].state == "level_1.exited"
     assert by_reference["ST-0100"].joined_on == clock.today(TZ)
     assert by_reference["SU-0100"].state == "level_1"
     assert by_reference["SU-0100"].display_name == "Rhys"
     assert by_reference["SU-0101"].display_name is None
     for row in rows:
+        if row.reference == "ST-0100":
+            continue  # a leaver: below
         assert (row.trigger, row.seq, row.from_state, row.to_state) == (
             "register", 1, None, row.state)
         assert row.version == 1
@@ -160,3 +167,56 @@ def test_import_in_chunks_links_each_event_to_its_own_member(db_url, unit, tmp_p
         assert joined_on == joined + timedelta(days=n)
         assert to_state == f"level_{n % 3 + 1}"
     assert run(db_url, "check").exit_code == 0
+
+
+def test_an_imported_leaver_has_a_real_exit_that_attrition_counts(db_url, unit, tmp_path):
+    from pathway.reports.attrition import attrition
+    from pathway.reports.distribution import level_distribution
+    from pathway.reports.scope import period_for, scope_for
+    from tests.integration.test_reports_history import ADMIN
+
+    unit("ty-bryn")
+    path = write_csv(tmp_path, "reference,kind,unit,joined_on,level,status,exit_reason,"
+                               "exited_on\n"
+                               "SU-1,service_user,ty-bryn,2026-01-05,level_2,exited,unwell,"
+                               "2026-03-01\n"
+                               "SU-2,service_user,ty-bryn,2026-01-05,,exited,moved_away,\n"
+                               "SU-3,service_user,ty-bryn,2026-01-05,,,,\n")
+    assert run(db_url, "import", "members", path).exit_code == 0
+    with unit_of_work(db_url, write=False) as session:
+        scope = scope_for(session, ADMIN)
+        left = attrition(session, scope, period_for(date(2026, 1, 1), date(2026, 6, 30), TZ))
+        now = level_distribution(session, scope, TZ)
+        before = level_distribution(session, scope, TZ, as_of=date(2026, 2, 28))
+    assert left["exits"] == now["totals"]["exited"] == 2
+    assert left["by_reason"] == [{"exit_reason": "moved_away", "exits": 1},
+                                 {"exit_reason": "unwell", "exits": 1}]
+    assert left["by_level"] == [{"level": "level_1", "exits": 1},
+                                {"level": "level_2", "exits": 1}]
+    # Until the day they left, SU-1 was active at Level 2.
+    assert (before["totals"]["level_2"], before["totals"]["exited"]) == (1, 1)
+    assert run(db_url, "check").exit_code == 0
+
+
+def test_a_leaver_row_needs_a_known_reason_and_a_sensible_day(db_url, unit, tmp_path):
+    unit("ty-bryn")
+    tomorrow = (clock.today(TZ) + timedelta(days=1)).isoformat()
+    path = write_csv(tmp_path, "reference,kind,unit,joined_on,status,exit_reason,exited_on\n"
+                               "SU-1,service_user,ty-bryn,2026-01-05,exited,,\n"
+                               "SU-2,service_user,ty-bryn,2026-01-05,exited,bored,\n"
+                               "SU-3,service_user,ty-bryn,2026-01-05,exited,unwell,2026-01-04\n"
+                               f"SU-4,service_user,ty-bryn,2026-01-05,exited,unwell,{tomorrow}\n"
+                               "SU-5,service_user,ty-bryn,2026-01-05,paused,unwell,2026-02-01\n")
+    result = run(db_url, "import", "members", path)
+    assert result.exit_code == 1
+    faults = [line.split(": ", 1)[1] for line in result.stderr.splitlines()
+              if line.startswith("members.csv")]
+    assert [f.split(": ")[0:2] for f in faults] == [
+        ["line 2", "exit_reason"], ["line 3", "exit_reason"], ["line 4", "exited_on"],
+        ["line 5", "exited_on"], ["line 6", "exit_reason"], ["line 6", "exited_on"]]
+    assert "reasons are: moved_away" in faults[0]
+    assert "unknown exit reason 'bored'" in faults[1]
+    assert "before the member joined" in faults[2]
+    assert "in the future" in faults[3]
+    assert "only for a member who has left" in faults[4]
+    assert counts(db_url) == (0, 0, 0)
