@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from flask import Response
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -25,7 +26,7 @@ from pathway.people.units import unit_by_code
 from pathway.programme import awards, readiness
 from pathway.store.paging import page_of as page_in_memory
 from pathway.store.paging import paginate
-from workflows.schema import MEMBER_KINDS, Catalogue
+from workflows.schema import MEMBER_KINDS, PATHWAY_STATUSES, Catalogue
 
 blp = CatalogueBlueprint("awards", __name__,
                 description="Accreditation awards: their criteria, readiness, awarding and "
@@ -103,6 +104,18 @@ class ReadinessArgs(PageArgs):
     ready = Flag(metadata={"description": "true: only those ready; false: only those not."})
     awarded = Flag(metadata={"description": "true: only those holding the award; false: only "
                                             "those who do not."})
+    status = fields.String(load_default=None,
+                           validate=validate.OneOf([*PATHWAY_STATUSES, ""]),
+                           metadata={"description": "Only members whose pathway is active, "
+                                                    "paused or exited; empty: active and "
+                                                    "paused (leavers only with "
+                                                    "include_exited=true)."})
+    include_exited = Flag(metadata={"description": "true: list members who have left the "
+                                                   "pathway too (they are left out otherwise)."})
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]),
+                           metadata={"description": "csv: every row of the list (page and "
+                                                    "page_size do not apply) as CSV, met and "
+                                                    "unmet criteria in words."})
 
 
 class AccreditationSchema(Schema):
@@ -169,15 +182,27 @@ class MemberReadiness(MethodView):
 class Readiness(MethodView):
     @blp.arguments(ReadinessArgs, location="query")
     @blp.response(200, MemberReadinessPage)
+    @blp.alt_response(200, content_type="text/csv", success=True,
+                      description="format=csv: the same list as CSV, one line per member "
+                                  "and award.")
     @roles(*AWARDERS)
     def get(self, args):  # type: ignore[no-untyped-def]
-        """Members in your units with their readiness, by member then award; filter on ready."""
+        """Members in your units with their readiness, by member then award; filter on ready,
+        awarded and pathway status (leavers are left out unless asked for)."""
         caller = current_caller()
         unit_id = unit_by_code(session(), args["unit"], caller).id if args["unit"] else None
+        filters: dict[str, Any] = {
+            "award": args["award"] or None, "unit_id": unit_id, "ready": args["ready"],
+            "awarded": args["awarded"], "status": args["status"] or None,
+            "include_exited": bool(args["include_exited"])}
+        if args["format"] == "csv":
+            rows = readiness.readiness_rows(session(), catalogue(), caller, zone(), **filters)
+            note_reads((row["member_id"] for row in rows), "readiness_list")
+            return Response(readiness.readiness_csv(rows), mimetype="text/csv", headers={
+                "Content-Disposition": 'attachment; filename="readiness.csv"'})
         page = readiness.readiness_page(session(), catalogue(), caller, zone(),
                                         page=args["page"], page_size=args["page_size"],
-                                        award=args["award"] or None, unit_id=unit_id,
-                                        ready=args["ready"], awarded=args["awarded"])
+                                        **filters)
         note_reads((row["member_id"] for row in page.items), "readiness_list")
         return page.as_dict()
 
