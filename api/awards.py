@@ -157,7 +157,7 @@ class Awards(MethodView):
     @blp.arguments(AwardArgs, location="query")
     @blp.response(200, AwardPage)
     @roles(*ALL_ROLES)
-    def get(self, args):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, Any]) -> Any:
         """The accreditation awards and their criteria (optionally of one member kind)."""
         page = page_in_memory(awards.awards_for(catalogue(), args["kind"] or None),
                               args["page"], args["page_size"])
@@ -169,7 +169,7 @@ class MemberReadiness(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, ReadinessPage)
     @roles(*RECORD_ROLES)
-    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, Any], member_id: int) -> Any:
         """For each award of the member's kind: ready or not, and exactly what is missing."""
         member = member_in_scope(member_id)
         page = page_in_memory(awards.awards_for(catalogue(), member.kind), args["page"],
@@ -186,7 +186,7 @@ class Readiness(MethodView):
                       description="format=csv: the same list as CSV, one line per member "
                                   "and award.")
     @roles(*AWARDERS)
-    def get(self, args):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, Any]) -> Any:
         """Members in your units with their readiness, by member then award; filter on ready,
         awarded and pathway status (leavers are left out unless asked for)."""
         caller = current_caller()
@@ -212,7 +212,7 @@ class Accreditations(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, AccreditationPage)
     @roles(*RECORD_ROLES)
-    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, Any], member_id: int) -> Any:
         """The awards the member holds, when and by whom each was made, oldest first."""
         member = member_in_scope(member_id)
         page = paginate(session(), awards.accreditations_query(member.id), args["page"],
@@ -228,9 +228,9 @@ class Accreditations(MethodView):
                                                            "held (`invalid_trigger`).")
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @roles(*AWARDERS)
-    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], member_id: int) -> Any:
         """Make an award: only when every criterion is met (none can be overridden)."""
-        def run():  # type: ignore[no-untyped-def]
+        def run() -> Any:
             member = member_in_scope(member_id)
             outcome, view = awards.accredit(session(), catalogue(), member, data["award"],
                                             current_caller().actor, zone(),
@@ -251,9 +251,9 @@ class RevokeAccreditation(MethodView):
                                                            "(`not_applicable`).")
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @roles(*AWARDERS)
-    def post(self, data, member_id, award):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], member_id: int, award: str) -> Any:
         """Revoke an award, with the reason; both stay in the member's history."""
-        def run():  # type: ignore[no-untyped-def]
+        def run() -> Any:
             member = member_in_scope(member_id)
             outcome, view = awards.revoke(session(), catalogue(), member, award,
                                           current_caller().actor, zone(), reason=data["reason"],

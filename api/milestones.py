@@ -158,7 +158,7 @@ class MemberMilestones(MethodView):
     @blp.arguments(MilestoneArgs, location="query")
     @blp.response(200, MilestonePage)
     @roles(*RECORD_ROLES)
-    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, Any], member_id: int) -> Any:
         """The milestones of the member's pathway, each achieved or not (optionally one level)."""
         member = member_in_scope(member_id)
         page = page_in_memory(milestones.catalogue_for(catalogue(), member.kind,
@@ -173,9 +173,9 @@ class MemberMilestones(MethodView):
                                   "or already achieved (`invalid_trigger`).")
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @roles(*WRITERS)
-    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], member_id: int) -> Any:
         """Record that the member achieved a milestone of their pathway."""
-        def run():  # type: ignore[no-untyped-def]
+        def run() -> Any:
             member = member_in_scope(member_id)
             with effective_date_named("achieved_on"):
                 outcome, view = milestones.record(
@@ -197,9 +197,9 @@ class RetractMilestone(MethodView):
                                   "pathway (`not_applicable`).")
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @roles(*WRITERS)
-    def post(self, data, member_id, code):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], member_id: int, code: str) -> Any:
         """Retract a milestone recorded in error: an event too, with its reason."""
-        def run():  # type: ignore[no-untyped-def]
+        def run() -> Any:
             member = member_in_scope(member_id)
             outcome, view = milestones.retract(
                 session(), catalogue(), member, code, current_caller().actor, zone(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
@@ -71,7 +72,7 @@ class TransitionResultSchema(Schema):
 class Pathway(MethodView):
     @blp.response(200, PathwayDetailSchema)
     @roles(*RECORD_ROLES)
-    def get(self, member_id):  # type: ignore[no-untyped-def]
+    def get(self, member_id: int) -> Any:
         """Where the member is, and what advancing needs (each criterion met or not)."""
         member = member_in_scope(member_id)
         instance = pathway_of(session(), member)
@@ -88,9 +89,9 @@ class PathwayTransitions(MethodView):
                           "description": "Retry safely: a repeat with the same key and body "
                                          "returns the first answer and writes nothing."}])
     @roles(*WRITERS)
-    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], member_id: int) -> Any:
         """Fire a trigger on the member's pathway; refused with the unmet criteria when not ready."""
-        def run():  # type: ignore[no-untyped-def]
+        def run() -> Any:
             caller = current_caller()
             member = member_in_scope(member_id)
             with effective_date_named("on"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 from marshmallow import Schema, fields
 
@@ -74,7 +76,7 @@ class Modules(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, ModulePage)
     @roles(*ALL_ROLES)
-    def get(self, args):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, Any]) -> Any:
         """The programme: every module, its level and how long a completion stays in date."""
         page = page_in_memory(training.programme(catalogue()), args["page"], args["page_size"])
         return page.as_dict()
@@ -85,7 +87,7 @@ class MemberTraining(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, TrainingPage)
     @roles(*RECORD_ROLES)
-    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, Any], member_id: int) -> Any:
         """Each module of the programme with the member's state in it."""
         member = member_in_scope(member_id)
         page = page_in_memory(training.programme(catalogue()), args["page"], args["page_size"])
@@ -97,7 +99,7 @@ class MemberTraining(MethodView):
 class MemberModule(MethodView):
     @blp.response(200, TrainingSchema)
     @roles(*RECORD_ROLES)
-    def get(self, member_id, module):  # type: ignore[no-untyped-def]
+    def get(self, member_id: int, module: str) -> Any:
         """The member's state in one module."""
         member = member_in_scope(member_id)
         return training.module_of(session(), catalogue(), member, module, zone())
@@ -112,9 +114,9 @@ class ModuleTransitions(MethodView):
                                                            "changed (`version_conflict`).")
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @roles(*TRAINING_WRITERS)
-    def post(self, data, member_id, module):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], member_id: int, module: str) -> Any:
         """Enrol, complete, withdraw or reenrol (after withdrawing, or to refresh a completion)."""
-        def run():  # type: ignore[no-untyped-def]
+        def run() -> Any:
             member = member_in_scope(member_id)
             with effective_date_named("on"):
                 outcome, view = training.move(

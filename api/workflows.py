@@ -125,7 +125,7 @@ class Workflows(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, WorkflowPage)
     @roles(*ALL_ROLES)
-    def get(self, args):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, Any]) -> Any:
         """The workflow definitions in force, by name."""
         definitions = sorted(catalogue().definitions.values(), key=lambda d: d.name)
         return page_of_list([_summary(d) for d in definitions], args["page"],
@@ -137,7 +137,7 @@ class WorkflowByName(MethodView):
     @blp.response(200, WorkflowSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @roles(*ALL_ROLES)
-    def get(self, name):  # type: ignore[no-untyped-def]
+    def get(self, name: str) -> Any:
         """One definition: its states, levels, transitions with their guards, milestones."""
         return _detail(_definition(name))
 
@@ -149,7 +149,7 @@ class WorkflowDiagram(MethodView):
                   example=DIAGRAM_EXAMPLE)
     @blp.alt_response(404, response="NOT_FOUND")
     @roles(*ALL_ROLES)
-    def get(self, name):  # type: ignore[no-untyped-def]
+    def get(self, name: str) -> Any:
         """The definition as a mermaid state diagram (paste it into any mermaid viewer)."""
         definition = _definition(name)
         return Response(mermaid(definition, catalogue()), mimetype="text/plain")

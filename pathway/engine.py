@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -235,9 +237,10 @@ def fire(session: Session, catalogue: Catalogue, member: Member, machine: Machin
             "entered_at": effective_at if dest != state else instance.entered_at}
         if machine.is_pathway:
             written["unit_id"] = unit_id
-        changed = session.execute(
+        # An UPDATE answers a cursor result, which carries the count of rows it changed.
+        changed = cast(CursorResult[Any], session.execute(
             update(Instance).where(Instance.id == instance.id, Instance.version == version)
-            .values(**written).execution_options(synchronize_session=False))
+            .values(**written).execution_options(synchronize_session=False)))
         if changed.rowcount != 1:
             raise VersionConflict("Someone else changed this record at the same moment; "
                                   "reload and try again.")

@@ -11,7 +11,7 @@ from pathway import clock
 from pathway.store.models import Event, Unit
 
 
-def events_query(member_id: int) -> Select[tuple[Event, str]]:
+def events_query(member_id: int) -> Select[Event, str]:
     """A member's events, oldest first, each with the code of the unit they were in after it."""
     return (select(Event, Unit.code).join(Unit, Unit.id == Event.unit_id)
             .where(Event.member_id == member_id).order_by(Event.id))

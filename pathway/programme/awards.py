@@ -114,7 +114,7 @@ def accreditation_view(catalogue: Catalogue, instance: Instance, event: Event,
                          reason=event.reason, version=instance.version)
 
 
-def accreditations_query(member_id: int) -> Select[tuple[Instance, Event]]:
+def accreditations_query(member_id: int) -> Select[Instance, Event]:
     """The awards a member holds now, each with the event that made it, oldest first."""
     return (select(Instance, Event)
             .join(Event, and_(Event.instance_id == Instance.id, Event.seq == Instance.version))

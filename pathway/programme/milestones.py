@@ -6,6 +6,7 @@ twice is refused by the lifecycle itself and retracting it is an event like any 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -87,13 +88,17 @@ def milestones_of(session: Session, member: Member, milestones: list[Milestone],
     always the ``achieve`` that got it there.
     """
     machines = [machine_of(m.code) for m in milestones]
-    rows = session.execute(
+    rows: Iterable[tuple[Instance, str | None]] = session.execute(
         select(Instance, Event.note)
         .join(Event, and_(Event.instance_id == Instance.id, Event.seq == Instance.version))
         .where(Instance.member_id == member.id, Instance.machine.in_(machines))) if machines else []
-    held = {instance.machine: (instance, note) for instance, note in rows}
-    return [milestone_view(m, *held.get(machine_of(m.code), (None, None)), zone)
-            for m in milestones]
+    held: dict[str, tuple[Instance, str | None]] = {
+        instance.machine: (instance, note) for instance, note in rows}
+    views = []
+    for milestone in milestones:
+        instance, evidence = held.get(machine_of(milestone.code), (None, None))
+        views.append(milestone_view(milestone, instance, evidence, zone))
+    return views
 
 
 def record(session: Session, catalogue: Catalogue, member: Member, code: str, actor: Actor,

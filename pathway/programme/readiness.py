@@ -97,7 +97,8 @@ def _standing(catalogue: Catalogue, award: Award, facts: Facts, awarded: bool) -
 
 
 def _awarded_codes(session: Session, member_ids: list[int]) -> set[tuple[int, str]]:
-    rows = session.execute(select(Instance.member_id, Instance.machine).where(
+    rows: Iterable[tuple[int, str]] = session.execute(select(Instance.member_id,
+                                                              Instance.machine).where(
         Instance.member_id.in_(member_ids), Instance.machine.like(MachineRef.like(AWARD)),
         Instance.state == AWARDED)) if member_ids else []
     return {(member_id, MachineRef.parse(machine).code or "") for member_id, machine in rows}
@@ -227,7 +228,8 @@ def _pathway_status_is(status: str) -> ColumnElement[bool]:
 def readiness_query(catalogue: Catalogue, caller: Caller, zone: ZoneInfo, *,
                     award: str | None = None, unit_id: int | None = None,
                     ready: bool | None = None, awarded: bool | None = None,
-                    status: str | None = None, include_exited: bool = False) -> Select[Any]:
+                    status: str | None = None, include_exited: bool = False
+                    ) -> Select[int, int]:
     """Rows of (member_id, award_order): every in-scope member paired with each award of their
     kind (or the one asked for), filtered in SQL, by member then award.
 
@@ -244,7 +246,7 @@ def readiness_query(catalogue: Catalogue, caller: Caller, zone: ZoneInfo, *,
     for order, item in enumerate(awards):
         branch = (select(Member.id.label("member_id"),
                          literal_column(str(order), Integer).label("award_order"))
-                  .where(Member.kind == item.kind, caller.unit_clause(Member.unit_id)))
+                  .where(Member.kind == item.kind, caller.unit_clause(Member.unit_id.expression)))
         if unit_id is not None:
             branch = branch.where(Member.unit_id == unit_id)
         if status is not None:
