@@ -27,6 +27,7 @@ from workflows.guards import (
 from workflows.vocabulary import (
     BUILT_IN_TRIGGERS,
     ENTERS_LEVEL,
+    LIFECYCLE_NEEDS,
     LIFECYCLES,
     MACHINE_KINDS,
     PATHWAY,
@@ -498,6 +499,17 @@ def _check_references(catalogue: Catalogue, faults: list[str]) -> None:
         if count != 1:
             faults.append(f"{catalogue.folder}: {machine} lifecycle: "
                           f"exactly one definition needed, found {count}")
+    for definition in catalogue.definitions.values():
+        # The service fires these triggers and reads these states by name.
+        triggers, states = LIFECYCLE_NEEDS.get(definition.machine, ((), ()))
+        for trigger in triggers:
+            if trigger not in definition.triggers:
+                faults.append(f"{definition.source_file}: transitions: the {definition.machine} "
+                              f"lifecycle needs a transition for the trigger {trigger!r}")
+        for state in states:
+            if state not in definition.states:
+                faults.append(f"{definition.source_file}: states: the {definition.machine} "
+                              f"lifecycle needs a state {state!r}")
 
 
 def load_folder(folder: str | Path) -> Catalogue:
