@@ -182,9 +182,10 @@ class MemberReadiness(MethodView):
 class Readiness(MethodView):
     @blp.arguments(ReadinessArgs, location="query")
     @blp.response(200, MemberReadinessPage)
-    @blp.alt_response(200, content_type="text/csv", success=True,
-                      description="format=csv: the same list as CSV, one line per member "
-                                  "and award.")
+    @blp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True,
+                      description="The list as JSON (format=json, the default). format=csv: "
+                                  "every row of the list as CSV, one line per member and "
+                                  "award.")
     @roles(*AWARDERS)
     def get(self, args: dict[str, Any]) -> Any:
         """Members in your units with their readiness, by member then award; filter on ready,
