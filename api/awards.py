@@ -112,10 +112,10 @@ class ReadinessArgs(PageArgs):
                                                     "include_exited=true)."})
     include_exited = Flag(metadata={"description": "true: list members who have left the "
                                                    "pathway too (they are left out otherwise)."})
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]),
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", ""]),
                            metadata={"description": "csv: every row of the list (page and "
                                                     "page_size do not apply) as CSV, met and "
-                                                    "unmet criteria in words."})
+                                                    "unmet criteria in words; empty: json."})
 
 
 class AccreditationSchema(Schema):
