@@ -7,6 +7,7 @@ row and its event together, or neither.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -82,16 +83,13 @@ class Outcome:
     waived: list[Verdict] = field(default_factory=list)
 
 
-# What each lifecycle kind is kept for, in the words of a refusal, and which codes exist.
-_LIFECYCLE_NOUNS = {TRAINING: "training module", MILESTONE: "milestone", AWARD: "award"}
-
-
-def _lifecycle_codes(catalogue: Catalogue, kind: str) -> list[str]:
-    if kind == TRAINING:
-        return list(catalogue.modules)
-    if kind == AWARD:
-        return list(catalogue.awards)
-    return catalogue.all_milestone_codes()
+# Each lifecycle kind: what one instance is kept for, in the words of a refusal, and the
+# codes the catalogue holds for it.
+_LIFECYCLE_CODES: dict[str, tuple[str, Callable[[Catalogue], Iterable[str]]]] = {
+    TRAINING: ("training module", lambda catalogue: catalogue.modules),
+    MILESTONE: ("milestone", Catalogue.all_milestone_codes),
+    AWARD: ("award", lambda catalogue: catalogue.awards),
+}
 
 
 def machine_ref(machine: MachineRef | str) -> MachineRef:
@@ -107,8 +105,9 @@ def definition_for(catalogue: Catalogue, kind: str, machine: MachineRef | str) -
     ref = machine_ref(machine)
     if ref.is_pathway:
         return catalogue.pathway_for(kind)
-    if ref.code not in _lifecycle_codes(catalogue, ref.kind):
-        raise NotFound(f"There is no {_LIFECYCLE_NOUNS[ref.kind]} {ref.code!r}.")
+    noun, codes = _LIFECYCLE_CODES[ref.kind]
+    if ref.code not in codes(catalogue):
+        raise NotFound(f"There is no {noun} {ref.code!r}.")
     return catalogue.lifecycle(ref.kind)
 
 
