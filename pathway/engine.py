@@ -7,7 +7,7 @@ row and its event together, or neither.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
@@ -85,7 +85,7 @@ class Outcome:
 
 # Each lifecycle kind: what one instance is kept for, in the words of a refusal, and the
 # codes the catalogue holds for it.
-_LIFECYCLE_CODES: dict[str, tuple[str, Callable[[Catalogue], Iterable[str]]]] = {
+_LIFECYCLE_CODES: dict[str, tuple[str, Callable[[Catalogue], Collection[str]]]] = {
     TRAINING: ("training module", lambda catalogue: catalogue.modules),
     MILESTONE: ("milestone", Catalogue.all_milestone_codes),
     AWARD: ("award", lambda catalogue: catalogue.awards),
