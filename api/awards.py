@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from flask import Response
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -25,7 +26,7 @@ from pathway.people.units import unit_by_code
 from pathway.programme import awards, readiness
 from pathway.store.paging import page_of as page_in_memory
 from pathway.store.paging import paginate
-from workflows.schema import MEMBER_KINDS, Catalogue
+from workflows.schema import MEMBER_KINDS, PATHWAY_STATUSES, Catalogue
 
 blp = CatalogueBlueprint("awards", __name__,
                 description="Accreditation awards: their criteria, readiness, awarding and "
@@ -103,6 +104,18 @@ class ReadinessArgs(PageArgs):
     ready = Flag(metadata={"description": "true: only those ready; false: only those not."})
     awarded = Flag(metadata={"description": "true: only those holding the award; false: only "
                                             "those who do not."})
+    status = fields.String(load_default=None,
+                           validate=validate.OneOf([*PATHWAY_STATUSES, ""]),
+                           metadata={"description": "Only members whose pathway is active, "
+                                                    "paused or exited; empty: active and "
+                                                    "paused (leavers only with "
+                                                    "include_exited=true)."})
+    include_exited = Flag(metadata={"description": "true: list members who have left the "
+                                                   "pathway too (they are left out otherwise)."})
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", ""]),
+                           metadata={"description": "csv: every row of the list (page and "
+                                                    "page_size do not apply) as CSV, met and "
+                                                    "unmet criteria in words; empty: json."})
 
 
 class AccreditationSchema(Schema):
@@ -144,7 +157,7 @@ class Awards(MethodView):
     @blp.arguments(AwardArgs, location="query")
     @blp.response(200, AwardPage)
     @roles(*ALL_ROLES)
-    def get(self, args):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, Any]) -> Any:
         """The accreditation awards and their criteria (optionally of one member kind)."""
         page = page_in_memory(awards.awards_for(catalogue(), args["kind"] or None),
                               args["page"], args["page_size"])
@@ -156,7 +169,7 @@ class MemberReadiness(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, ReadinessPage)
     @roles(*RECORD_ROLES)
-    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, Any], member_id: int) -> Any:
         """For each award of the member's kind: ready or not, and exactly what is missing."""
         member = member_in_scope(member_id)
         page = page_in_memory(awards.awards_for(catalogue(), member.kind), args["page"],
@@ -169,15 +182,28 @@ class MemberReadiness(MethodView):
 class Readiness(MethodView):
     @blp.arguments(ReadinessArgs, location="query")
     @blp.response(200, MemberReadinessPage)
+    @blp.alt_response(200, schema={"type": "string"}, content_type="text/csv", success=True,
+                      description="The list as JSON (format=json, the default). format=csv: "
+                                  "every row of the list as CSV, one line per member and "
+                                  "award.")
     @roles(*AWARDERS)
-    def get(self, args):  # type: ignore[no-untyped-def]
-        """Members in your units with their readiness, by member then award; filter on ready."""
+    def get(self, args: dict[str, Any]) -> Any:
+        """Members in your units with their readiness, by member then award; filter on ready,
+        awarded and pathway status (leavers are left out unless asked for)."""
         caller = current_caller()
         unit_id = unit_by_code(session(), args["unit"], caller).id if args["unit"] else None
+        filters: dict[str, Any] = {
+            "award": args["award"] or None, "unit_id": unit_id, "ready": args["ready"],
+            "awarded": args["awarded"], "status": args["status"] or None,
+            "include_exited": bool(args["include_exited"])}
+        if args["format"] == "csv":
+            rows = readiness.readiness_rows(session(), catalogue(), caller, zone(), **filters)
+            note_reads((row["member_id"] for row in rows), "readiness_list")
+            return Response(readiness.readiness_csv(rows), mimetype="text/csv", headers={
+                "Content-Disposition": 'attachment; filename="readiness.csv"'})
         page = readiness.readiness_page(session(), catalogue(), caller, zone(),
                                         page=args["page"], page_size=args["page_size"],
-                                        award=args["award"] or None, unit_id=unit_id,
-                                        ready=args["ready"], awarded=args["awarded"])
+                                        **filters)
         note_reads((row["member_id"] for row in page.items), "readiness_list")
         return page.as_dict()
 
@@ -187,7 +213,7 @@ class Accreditations(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, AccreditationPage)
     @roles(*RECORD_ROLES)
-    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, Any], member_id: int) -> Any:
         """The awards the member holds, when and by whom each was made, oldest first."""
         member = member_in_scope(member_id)
         page = paginate(session(), awards.accreditations_query(member.id), args["page"],
@@ -203,9 +229,9 @@ class Accreditations(MethodView):
                                                            "held (`invalid_trigger`).")
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @roles(*AWARDERS)
-    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], member_id: int) -> Any:
         """Make an award: only when every criterion is met (none can be overridden)."""
-        def run():  # type: ignore[no-untyped-def]
+        def run() -> Any:
             member = member_in_scope(member_id)
             outcome, view = awards.accredit(session(), catalogue(), member, data["award"],
                                             current_caller().actor, zone(),
@@ -226,9 +252,9 @@ class RevokeAccreditation(MethodView):
                                                            "(`not_applicable`).")
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @roles(*AWARDERS)
-    def post(self, data, member_id, award):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], member_id: int, award: str) -> Any:
         """Revoke an award, with the reason; both stay in the member's history."""
-        def run():  # type: ignore[no-untyped-def]
+        def run() -> Any:
             member = member_in_scope(member_id)
             outcome, view = awards.revoke(session(), catalogue(), member, award,
                                           current_caller().actor, zone(), reason=data["reason"],

@@ -9,7 +9,10 @@ from flask import Flask, Response, current_app, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from pathway.errors import Conflict, InvalidInput, NotFound, PathwayError
+from pathway.errors import Conflict, EffectiveDateError, InvalidInput, NotFound, PathwayError
+
+# The request field that carries an event's effective date, unless a blueprint names another.
+EFFECTIVE_DATE_FIELD = "on"
 
 MESSAGES = {
     400: "The request could not be read: the body must be valid JSON.",
@@ -91,6 +94,9 @@ def handle_pathway_error(error: PathwayError) -> Response:
         body = payload(404, error.message, error=error.slug)
     elif isinstance(error, InvalidInput):
         body = payload(422, error.message, error=error.slug, errors=error.errors)
+    elif isinstance(error, EffectiveDateError):
+        body = payload(422, error.message, error=error.slug,
+                       errors={EFFECTIVE_DATE_FIELD: [error.message]})
     elif isinstance(error, Conflict):
         body = payload(409, error.message, error=error.slug, **error.extra)
     else:

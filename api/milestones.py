@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import flask_smorest
@@ -16,6 +17,7 @@ from api.context import catalogue, zone
 from api.db import session
 from api.idempotent import HEADER, respond_once
 from api.schemas import MAX_ID, Day, ErrorSchema, EventSchema, PageArgs, Text, page_of
+from pathway.errors import EffectiveDateError, InvalidInput
 from pathway.events import event_view
 from pathway.programme import milestones
 from pathway.store.paging import page_of as page_in_memory
@@ -27,8 +29,9 @@ class InCatalogue(validate.Validator):
     checked when the request comes, never the default folder read at import."""
 
     def __init__(self, codes: Callable[[Catalogue], Iterable[str]], noun: str, *,
-                 blank: bool = False) -> None:
-        self.codes, self.noun, self.blank = codes, noun, blank
+                 blank: bool = False, listed: bool = False) -> None:
+        # ``listed``: a refusal lists the codes (as marshmallow's OneOf words it).
+        self.codes, self.noun, self.blank, self.listed = codes, noun, blank, listed
 
     # Not named ``choices``: apispec would read that as a static list while building the
     # document; the enum comes from the registering app instead (``CatalogueBlueprint``).
@@ -36,9 +39,29 @@ class InCatalogue(validate.Validator):
         return [*self.codes(known), *([""] if self.blank else [])]
 
     def __call__(self, value: str) -> str:
-        if value not in self.codes_of(catalogue()):
+        codes = self.codes_of(catalogue())
+        if value not in codes:
+            if self.listed:
+                raise ValidationError(f"Must be one of: {', '.join(codes)}.")
             raise ValidationError(f"There is no {self.noun} {value!r}.")
         return value
+
+
+@contextmanager
+def effective_date_named(field: str) -> Iterator[None]:
+    """Name the request field that carried an effective date the domain refused."""
+    try:
+        yield
+    except EffectiveDateError as exc:
+        raise InvalidInput(field, exc.message) from exc
+
+
+def levels(known: Catalogue) -> list[str]:
+    """Every level code of every pathway in the catalogue, in pathway order."""
+    found: dict[str, None] = {}
+    for definition in known.definitions.values():
+        found.update(dict.fromkeys(level.code for level in definition.levels))
+    return list(found)
 
 
 class CatalogueBlueprint(flask_smorest.Blueprint):
@@ -64,8 +87,6 @@ class CatalogueBlueprint(flask_smorest.Blueprint):
 blp = CatalogueBlueprint("milestones", __name__,
                 description="The actions at each level: record what a member achieved, or "
                             "retract what was recorded in error.")
-
-LEVELS = ("level_1", "level_2", "level_3")
 
 IDEMPOTENCY_HEADER = {"in": "header", "name": HEADER, "required": False,
                       "schema": {"type": "string", "maxLength": 200},
@@ -103,7 +124,8 @@ class MilestoneSchema(Schema):
 
 
 class MilestoneArgs(PageArgs):
-    level = fields.String(load_default=None, validate=validate.OneOf([*LEVELS, ""]))
+    level = fields.String(load_default=None,
+                          validate=InCatalogue(levels, "level", blank=True, listed=True))
 
 
 class MilestoneRecordSchema(Schema):
@@ -136,7 +158,7 @@ class MemberMilestones(MethodView):
     @blp.arguments(MilestoneArgs, location="query")
     @blp.response(200, MilestonePage)
     @roles(*RECORD_ROLES)
-    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, Any], member_id: int) -> Any:
         """The milestones of the member's pathway, each achieved or not (optionally one level)."""
         member = member_in_scope(member_id)
         page = page_in_memory(milestones.catalogue_for(catalogue(), member.kind,
@@ -151,14 +173,15 @@ class MemberMilestones(MethodView):
                                   "or already achieved (`invalid_trigger`).")
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @roles(*WRITERS)
-    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], member_id: int) -> Any:
         """Record that the member achieved a milestone of their pathway."""
-        def run():  # type: ignore[no-untyped-def]
+        def run() -> Any:
             member = member_in_scope(member_id)
-            outcome, view = milestones.record(
-                session(), catalogue(), member, data["code"], current_caller().actor, zone(),
-                achieved_on=data["achieved_on"], evidence=data["evidence"],
-                expected_version=data["expected_version"])
+            with effective_date_named("achieved_on"):
+                outcome, view = milestones.record(
+                    session(), catalogue(), member, data["code"], current_caller().actor,
+                    zone(), achieved_on=data["achieved_on"], evidence=data["evidence"],
+                    expected_version=data["expected_version"])
             return MilestoneResultSchema().dump({"event": event_view(outcome.event, session()),
                                                  "milestone": view})
 
@@ -174,9 +197,9 @@ class RetractMilestone(MethodView):
                                   "pathway (`not_applicable`).")
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @roles(*WRITERS)
-    def post(self, data, member_id, code):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], member_id: int, code: str) -> Any:
         """Retract a milestone recorded in error: an event too, with its reason."""
-        def run():  # type: ignore[no-untyped-def]
+        def run() -> Any:
             member = member_in_scope(member_id)
             outcome, view = milestones.retract(
                 session(), catalogue(), member, code, current_caller().actor, zone(),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.access import member_in_scope
@@ -12,16 +14,27 @@ from api.context import catalogue, zone
 from api.db import session
 from api.idempotent import HEADER, respond_once
 from api.members import PathwaySchema
+from api.milestones import CatalogueBlueprint, InCatalogue, effective_date_named
 from api.schemas import Day, EventSchema, Text, VerdictSchema
-from pathway.engine import PATHWAY, Firing, fire
+from pathway.engine import Firing, fire
 from pathway.events import event_view
 from pathway.people.members import pathway_of
 from pathway.progress import next_step, pathway_summary
+from workflows.schema import Catalogue
+from workflows.vocabulary import PATHWAY, PATHWAY_MACHINE, STATUS_TRIGGERS
 
-blp = Blueprint("pathway", __name__, description="Levels 1-3: advance, step back, pause, resume, "
-                                                  "exit and rejoin.")
+blp = CatalogueBlueprint("pathway", __name__, description="Levels 1-3: advance, step back, "
+                                                         "pause, resume, exit and rejoin.")
 
-TRIGGERS = ("advance", "step_back", "pause", "resume", "exit", "rejoin")
+
+def triggers(known: Catalogue) -> list[str]:
+    """What a client may fire on a pathway: each definition's level moves, then the built-in
+    status triggers (``register``, ``transfer`` and ``erase`` have their own requests)."""
+    found: dict[str, None] = {}
+    for definition in known.definitions.values():
+        if definition.machine == PATHWAY:
+            found.update(dict.fromkeys(definition.triggers))
+    return [*found, *STATUS_TRIGGERS]
 
 
 class NextSchema(Schema):
@@ -37,7 +50,7 @@ class PathwayDetailSchema(PathwaySchema):
 
 
 class TransitionRequestSchema(Schema):
-    trigger = fields.String(required=True, validate=validate.OneOf(TRIGGERS))
+    trigger = fields.String(required=True, validate=InCatalogue(triggers, "trigger", listed=True))
     reason = Text(load_default=None, allow_none=True)
     override = fields.Boolean(load_default=False)
     expected_version = fields.Integer(load_default=None, allow_none=True,
@@ -59,11 +72,11 @@ class TransitionResultSchema(Schema):
 class Pathway(MethodView):
     @blp.response(200, PathwayDetailSchema)
     @roles(*RECORD_ROLES)
-    def get(self, member_id):  # type: ignore[no-untyped-def]
+    def get(self, member_id: int) -> Any:
         """Where the member is, and what advancing needs (each criterion met or not)."""
         member = member_in_scope(member_id)
         instance = pathway_of(session(), member)
-        return {**pathway_summary(catalogue(), member, instance),
+        return {**asdict(pathway_summary(catalogue(), member, instance)),
                 "next": next_step(session(), catalogue(), member, instance, zone())}
 
 
@@ -76,17 +89,18 @@ class PathwayTransitions(MethodView):
                           "description": "Retry safely: a repeat with the same key and body "
                                          "returns the first answer and writes nothing."}])
     @roles(*WRITERS)
-    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], member_id: int) -> Any:
         """Fire a trigger on the member's pathway; refused with the unmet criteria when not ready."""
-        def run():  # type: ignore[no-untyped-def]
+        def run() -> Any:
             caller = current_caller()
             member = member_in_scope(member_id)
-            outcome = fire(session(), catalogue(), member, PATHWAY,
-                           Firing(trigger=data["trigger"], reason=data["reason"],
-                                  override=data["override"],
-                                  expected_version=data["expected_version"], on=data["on"],
-                                  exit_reason=data["exit_reason"], note=data["feedback"]),
-                           caller.actor, zone())
+            with effective_date_named("on"):
+                outcome = fire(session(), catalogue(), member, PATHWAY_MACHINE,
+                               Firing(trigger=data["trigger"], reason=data["reason"],
+                                      override=data["override"],
+                                      expected_version=data["expected_version"], on=data["on"],
+                                      exit_reason=data["exit_reason"], note=data["feedback"]),
+                               caller.actor, zone())
             return TransitionResultSchema().dump({
                 "event": event_view(outcome.event, session(), unit_code=member.unit.code),
                 "pathway": pathway_summary(catalogue(), member, outcome.instance)})

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from api.access import member_in_scope
 from api.auth import ALL_ROLES, RECORD_ROLES, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
 from api.idempotent import respond_once
-from api.milestones import IDEMPOTENCY_HEADER, ExpectedVersion
+from api.milestones import (
+    IDEMPOTENCY_HEADER,
+    CatalogueBlueprint,
+    ExpectedVersion,
+    InCatalogue,
+    effective_date_named,
+)
 from api.schemas import Day, ErrorSchema, EventSchema, PageArgs, Text, page_of
 from pathway.engine import Firing
 from pathway.events import event_view
 from pathway.programme import training
 from pathway.store.paging import page_of as page_in_memory
 
-blp = Blueprint("training", __name__,
+blp = CatalogueBlueprint("training", __name__,
                 description="The accredited training programme and each member's modules. "
                             "A completion past the module's valid_for_days reads `expired` "
                             "and no longer counts.")
@@ -36,7 +43,8 @@ class ModuleSchema(Schema):
 
 
 class TrainingSchema(ModuleSchema):
-    state = fields.String(required=True, validate=validate.OneOf(training.SHOWN_STATES))
+    state = fields.String(required=True, validate=InCatalogue(training.shown_states, "state",
+                                                              listed=True))
     completed_on = fields.Date(required=True, allow_none=True)
     expires_on = fields.Date(required=True, allow_none=True)
     version = fields.Integer(required=True, metadata={
@@ -45,7 +53,8 @@ class TrainingSchema(ModuleSchema):
 
 
 class TrainingTransitionSchema(Schema):
-    trigger = fields.String(required=True, validate=validate.OneOf(training.TRIGGERS))
+    trigger = fields.String(required=True, validate=InCatalogue(training.triggers, "trigger",
+                                                                listed=True))
     on = Day(load_default=None, allow_none=True, metadata={
         "description": "Effective date: not in the future, not before the member joined, "
                        "not before this module's latest event."})
@@ -67,10 +76,10 @@ class Modules(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, ModulePage)
     @roles(*ALL_ROLES)
-    def get(self, args):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, Any]) -> Any:
         """The programme: every module, its level and how long a completion stays in date."""
         page = page_in_memory(training.programme(catalogue()), args["page"], args["page_size"])
-        return page.as_dict([training.module_view(m) for m in page.items])
+        return page.as_dict()
 
 
 @blp.route("/members/<int:member_id>/training")
@@ -78,7 +87,7 @@ class MemberTraining(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, TrainingPage)
     @roles(*RECORD_ROLES)
-    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, Any], member_id: int) -> Any:
         """Each module of the programme with the member's state in it."""
         member = member_in_scope(member_id)
         page = page_in_memory(training.programme(catalogue()), args["page"], args["page_size"])
@@ -90,7 +99,7 @@ class MemberTraining(MethodView):
 class MemberModule(MethodView):
     @blp.response(200, TrainingSchema)
     @roles(*RECORD_ROLES)
-    def get(self, member_id, module):  # type: ignore[no-untyped-def]
+    def get(self, member_id: int, module: str) -> Any:
         """The member's state in one module."""
         member = member_in_scope(member_id)
         return training.module_of(session(), catalogue(), member, module, zone())
@@ -105,15 +114,16 @@ class ModuleTransitions(MethodView):
                                                            "changed (`version_conflict`).")
     @blp.doc(parameters=[IDEMPOTENCY_HEADER])
     @roles(*TRAINING_WRITERS)
-    def post(self, data, member_id, module):  # type: ignore[no-untyped-def]
+    def post(self, data: dict[str, Any], member_id: int, module: str) -> Any:
         """Enrol, complete, withdraw or reenrol (after withdrawing, or to refresh a completion)."""
-        def run():  # type: ignore[no-untyped-def]
+        def run() -> Any:
             member = member_in_scope(member_id)
-            outcome, view = training.move(
-                session(), catalogue(), member, module,
-                Firing(trigger=data["trigger"], reason=data["reason"], on=data["on"],
-                       expected_version=data["expected_version"]),
-                current_caller().actor, zone())
+            with effective_date_named("on"):
+                outcome, view = training.move(
+                    session(), catalogue(), member, module,
+                    Firing(trigger=data["trigger"], reason=data["reason"], on=data["on"],
+                           expected_version=data["expected_version"]),
+                    current_caller().actor, zone())
             return TrainingTransitionResultSchema().dump({"event": event_view(outcome.event, session()),
                                                   "training": view})
 

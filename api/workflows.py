@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+import workflows
 from api.auth import ALL_ROLES, roles
 from api.context import catalogue
 from api.schemas import CriterionSchema, PageArgs, page_of
@@ -16,23 +17,19 @@ from pathway.errors import NotFound
 from pathway.store.paging import page_of as page_of_list
 from workflows.diagram import guard_words, mermaid
 from workflows.machine import compile_definition
-from workflows.schema import LIFECYCLES, MEMBER_KINDS, Definition
+from workflows.schema import MEMBER_KINDS, Definition
+from workflows.vocabulary import MACHINE_KINDS
 
 blp = Blueprint("workflows", __name__,
                 description="The workflow definitions in force: levels, transitions and guards.")
 
-MACHINES = ("pathway", *LIFECYCLES)
-DIAGRAM_EXAMPLE = """stateDiagram-v2
-    state "Level 1 – Laying the foundation" as level_1
-    state "Level 2 – Identifying and building skills" as level_2
-    [*] --> level_1
-    level_1 --> level_2: advance (see note)
-    note right of level_1
-        To advance to Level 2 – Identifying and building skills:
-        Advisory (a coordinator may go ahead without them, giving a reason):
-        • Action recorded: “Has a buddy”
-    end note
-"""
+MACHINES = MACHINE_KINDS
+# The document's examples come from the shipped definitions, the ones a new reader knows.
+_SHIPPED = workflows.load(workflows.DEFAULT_FOLDER).pathway_for(MEMBER_KINDS[0])
+_FIRST_MOVE = _SHIPPED.transitions[0]
+DIAGRAM_EXAMPLE = "\n".join(
+    line for line in mermaid(_SHIPPED, workflows.load(workflows.DEFAULT_FOLDER)).splitlines()
+    if "%%" not in line)
 
 
 class WorkflowSummarySchema(Schema):
@@ -46,7 +43,7 @@ class WorkflowSummarySchema(Schema):
 
 
 class LevelSchema(Schema):
-    code = fields.String(required=True, metadata={"example": "level_1"})
+    code = fields.String(required=True, metadata={"example": _SHIPPED.initial})
     title = fields.String(required=True, metadata={"example": "Laying the foundation"})
 
 
@@ -58,9 +55,9 @@ class MilestoneDefinitionSchema(Schema):
 
 
 class TransitionDefinitionSchema(Schema):
-    trigger = fields.String(required=True, metadata={"example": "advance"})
-    source = fields.String(required=True, metadata={"example": "level_1"})
-    dest = fields.String(required=True, metadata={"example": "level_2"})
+    trigger = fields.String(required=True, metadata={"example": _FIRST_MOVE.trigger})
+    source = fields.String(required=True, metadata={"example": _FIRST_MOVE.source})
+    dest = fields.String(required=True, metadata={"example": _FIRST_MOVE.dest})
     guards = fields.List(fields.Nested(CriterionSchema), required=True)
 
 
@@ -125,7 +122,7 @@ class Workflows(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, WorkflowPage)
     @roles(*ALL_ROLES)
-    def get(self, args):  # type: ignore[no-untyped-def]
+    def get(self, args: dict[str, Any]) -> Any:
         """The workflow definitions in force, by name."""
         definitions = sorted(catalogue().definitions.values(), key=lambda d: d.name)
         return page_of_list([_summary(d) for d in definitions], args["page"],
@@ -137,7 +134,7 @@ class WorkflowByName(MethodView):
     @blp.response(200, WorkflowSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @roles(*ALL_ROLES)
-    def get(self, name):  # type: ignore[no-untyped-def]
+    def get(self, name: str) -> Any:
         """One definition: its states, levels, transitions with their guards, milestones."""
         return _detail(_definition(name))
 
@@ -149,7 +146,7 @@ class WorkflowDiagram(MethodView):
                   example=DIAGRAM_EXAMPLE)
     @blp.alt_response(404, response="NOT_FOUND")
     @roles(*ALL_ROLES)
-    def get(self, name):  # type: ignore[no-untyped-def]
+    def get(self, name: str) -> Any:
         """The definition as a mermaid state diagram (paste it into any mermaid viewer)."""
         definition = _definition(name)
         return Response(mermaid(definition, catalogue()), mimetype="text/plain")

@@ -7,19 +7,22 @@ row and its event together, or neither.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from pathway import clock
 from pathway.errors import (
+    EffectiveDateError,
     GuardsUnmet,
-    InvalidInput,
     InvalidTrigger,
     NotFound,
     VersionConflict,
@@ -29,10 +32,24 @@ from pathway.store.models import Event, Instance, Member
 from workflows.guards import Verdict, evaluate_all
 from workflows.machine import TriggerNotAllowed, compile_definition, split_state
 from workflows.schema import Catalogue, Definition, Guard
+from workflows.vocabulary import (
+    AWARD,
+    AWARD_TRIGGER,
+    EXIT,
+    MILESTONE,
+    PATHWAY_MACHINE,
+    RECORD_TRIGGERS,
+    REGISTER,
+    TRAINING,
+    TRANSFER,
+    MachineRef,
+    MachineRefError,
+)
 
-PATHWAY = "pathway"
-# Recorded on the pathway's history without changing its state.
-RECORD_TRIGGERS = ("transfer", "erase")
+# The pathway machine as stored and compared in SQL (``str(PATHWAY_MACHINE)``).
+PATHWAY = str(PATHWAY_MACHINE)
+__all__ = ["PATHWAY", "RECORD_TRIGGERS", "Actor", "Firing", "Outcome", "definition_for", "fire",
+           "register"]
 
 
 @dataclass(frozen=True)
@@ -66,67 +83,78 @@ class Outcome:
     waived: list[Verdict] = field(default_factory=list)
 
 
-def definition_for(catalogue: Catalogue, kind: str, machine: str) -> Definition:
-    """The definition that drives ``machine`` (``pathway``, ``training:x``, ...) for a kind."""
-    if machine == PATHWAY:
+# Each lifecycle kind: what one instance is kept for, in the words of a refusal, and the
+# codes the catalogue holds for it.
+_LIFECYCLE_CODES: dict[str, tuple[str, Callable[[Catalogue], Collection[str]]]] = {
+    TRAINING: ("training module", lambda catalogue: catalogue.modules),
+    MILESTONE: ("milestone", Catalogue.all_milestone_codes),
+    AWARD: ("award", lambda catalogue: catalogue.awards),
+}
+
+
+def machine_ref(machine: MachineRef | str) -> MachineRef:
+    """The machine a caller names, as text (``'training:x'``) or already a reference."""
+    try:
+        return MachineRef.parse(machine)
+    except MachineRefError as exc:
+        raise NotFound(f"There is no machine {str(machine)!r}.") from exc
+
+
+def definition_for(catalogue: Catalogue, kind: str, machine: MachineRef | str) -> Definition:
+    """The definition that drives ``machine`` (the pathway, a module, ...) for a member kind."""
+    ref = machine_ref(machine)
+    if ref.is_pathway:
         return catalogue.pathway_for(kind)
-    prefix, _, code = machine.partition(":")
-    known = {"training": catalogue.modules, "award": catalogue.awards}
-    if prefix == "milestone":
-        if code not in catalogue.all_milestone_codes():
-            raise NotFound(f"There is no milestone {code!r}.")
-    elif prefix in known:
-        if code not in known[prefix]:
-            raise NotFound(f"There is no {'training module' if prefix == 'training' else prefix}"
-                           f" {code!r}.")
-    else:
-        raise NotFound(f"There is no machine {machine!r}.")
-    return catalogue.lifecycle(prefix)
+    noun, codes = _LIFECYCLE_CODES[ref.kind]
+    if ref.code not in codes(catalogue):
+        raise NotFound(f"There is no {noun} {ref.code!r}.")
+    return catalogue.lifecycle(ref.kind)
 
 
-def guards_for(catalogue: Catalogue, machine: str, transition_guards: tuple[Guard, ...],
+def guards_for(catalogue: Catalogue, machine: MachineRef, transition_guards: tuple[Guard, ...],
                trigger: str) -> tuple[Guard, ...]:
     """An award's criteria guard its ``award`` trigger; other guards come from the machine."""
-    if machine.startswith("award:") and trigger == "award":
-        return catalogue.awards[machine.partition(":")[2]].criteria
+    if machine.kind == AWARD and machine.code is not None and trigger == AWARD_TRIGGER:
+        return catalogue.awards[machine.code].criteria
     return transition_guards
 
 
-def load_instance(session: Session, member_id: int, machine: str) -> Instance | None:
+def load_instance(session: Session, member_id: int, machine: MachineRef) -> Instance | None:
     return session.scalars(select(Instance).where(Instance.member_id == member_id,
-                                                  Instance.machine == machine)).one_or_none()
+                                                  Instance.machine == str(machine))
+                           ).one_or_none()
 
 
-def effective_moment(session: Session, machine: str, on: date | None, member: Member,
+def effective_moment(session: Session, machine: MachineRef, on: date | None, member: Member,
                      zone: ZoneInfo) -> datetime:
     """When the event counts as having happened; ``on`` backdates it."""
     today = clock.today(zone)
     if on is None or on == today:
         return clock.now()
     if on > today:
-        raise InvalidInput("on", f"The date {on.isoformat()} is in the future.")
+        raise EffectiveDateError(f"The date {on.isoformat()} is in the future.")
     if on < member.joined_on:
-        raise InvalidInput("on", f"The date {on.isoformat()} is before the member joined "
+        raise EffectiveDateError(f"The date {on.isoformat()} is before the member joined "
                                  f"({member.joined_on.isoformat()}).")
     moment = clock.start_of(on, zone)
     latest = latest_effective(session, member.id, machine)
     if latest is not None and moment < clock.start_of(clock.local_date(latest, zone), zone):
-        raise InvalidInput("on", f"The date {on.isoformat()} is before this record's latest "
+        raise EffectiveDateError(f"The date {on.isoformat()} is before this record's latest "
                                  f"event ({clock.local_date(latest, zone).isoformat()}).")
     return max(moment, clock.as_utc(latest)) if latest is not None else moment
 
 
-def latest_effective(session: Session, member_id: int, machine: str) -> datetime | None:
+def latest_effective(session: Session, member_id: int, machine: MachineRef) -> datetime | None:
     """The latest effective moment of the member's events on this machine.
 
     Each machine's history stays in order; a training completion may be backdated before
     a later pathway event, because it happened then.
     """
     return session.scalar(select(func.max(Event.effective_at))
-                          .where(Event.member_id == member_id, Event.machine == machine))
+                          .where(Event.member_id == member_id, Event.machine == str(machine)))
 
 
-def unit_at(session: Session, member: Member, machine: str, firing: Firing,
+def unit_at(session: Session, member: Member, machine: MachineRef, firing: Firing,
             effective_at: datetime) -> int:
     """The unit an event counts in: where the member was when it happened.
 
@@ -134,9 +162,9 @@ def unit_at(session: Session, member: Member, machine: str, firing: Firing,
     unit now is right for it; a training, milestone or award event recorded late is counted
     in the unit the member was in on that day.
     """
-    if firing.trigger == "transfer" and firing.unit_id:
+    if firing.trigger == TRANSFER and firing.unit_id:
         return firing.unit_id
-    if machine == PATHWAY or firing.on is None:
+    if machine.is_pathway or firing.on is None:
         return member.unit_id
     then = session.scalar(
         select(Event.unit_id)
@@ -146,9 +174,10 @@ def unit_at(session: Session, member: Member, machine: str, firing: Firing,
     return then if then is not None else member.unit_id
 
 
-def fire(session: Session, catalogue: Catalogue, member: Member, machine: str, firing: Firing,
-         actor: Actor, zone: ZoneInfo) -> Outcome:
+def fire(session: Session, catalogue: Catalogue, member: Member, machine: MachineRef | str,
+         firing: Firing, actor: Actor, zone: ZoneInfo) -> Outcome:
     """Fire one trigger on one of a member's machines and record the event (not committed)."""
+    machine = machine_ref(machine)
     definition = definition_for(catalogue, member.kind, machine)
     workflow = compile_definition(definition)
     instance = load_instance(session, member.id, machine)
@@ -159,7 +188,8 @@ def fire(session: Session, catalogue: Catalogue, member: Member, machine: str, f
             f"This record has changed since you read it (version {version}, "
             f"you expected {firing.expected_version}); reload and try again.")
 
-    if firing.trigger in RECORD_TRIGGERS and machine == PATHWAY:
+    guards: tuple[Guard, ...]
+    if firing.trigger in RECORD_TRIGGERS and machine.is_pathway:
         dest, guards = state, ()
     else:
         try:
@@ -188,9 +218,9 @@ def fire(session: Session, catalogue: Catalogue, member: Member, machine: str, f
     at = clock.now()
     effective_at = effective_moment(session, machine, firing.on, member, zone)
     unit_id = unit_at(session, member, machine, firing, effective_at)
-    level, status = split_state(dest) if machine == PATHWAY else (None, None)
+    level, status = split_state(dest) if machine.is_pathway else (None, None)
     if instance is None:
-        instance = Instance(member_id=member.id, machine=machine, workflow=definition.name,
+        instance = Instance(member_id=member.id, machine=str(machine), workflow=definition.name,
                             state=dest, level=level, status=status, version=1,
                             entered_at=effective_at, definition_version=definition.version)
         session.add(instance)
@@ -204,11 +234,12 @@ def fire(session: Session, catalogue: Catalogue, member: Member, machine: str, f
             "state": dest, "level": level, "status": status, "version": version + 1,
             "definition_version": definition.version,
             "entered_at": effective_at if dest != state else instance.entered_at}
-        if machine == PATHWAY:
+        if machine.is_pathway:
             written["unit_id"] = unit_id
-        changed = session.execute(
+        # An UPDATE answers a cursor result, which carries the count of rows it changed.
+        changed = cast(CursorResult[Any], session.execute(
             update(Instance).where(Instance.id == instance.id, Instance.version == version)
-            .values(**written).execution_options(synchronize_session=False))
+            .values(**written).execution_options(synchronize_session=False)))
         if changed.rowcount != 1:
             raise VersionConflict("Someone else changed this record at the same moment; "
                                   "reload and try again.")
@@ -216,16 +247,16 @@ def fire(session: Session, catalogue: Catalogue, member: Member, machine: str, f
         for name, value in written.items():
             set_committed_value(instance, name, value)
 
-    if firing.trigger == "transfer" and firing.unit_id:
+    if firing.trigger == TRANSFER and firing.unit_id:
         member.unit_id = firing.unit_id
         session.flush()
         session.expire(member, ["unit"])
     event = Event(
-        instance_id=instance.id, member_id=member.id, seq=instance.version, machine=machine,
+        instance_id=instance.id, member_id=member.id, seq=instance.version, machine=str(machine),
         trigger=firing.trigger, from_state=state,
         to_state=dest, unit_id=unit_id, actor=actor.name, user_id=actor.user_id, at=at,
         effective_at=effective_at, reason=firing.reason, note=firing.note,
-        exit_reason=firing.exit_reason if firing.trigger == "exit" else None,
+        exit_reason=firing.exit_reason if firing.trigger == EXIT else None,
         override=bool(waived), unmet=[v.as_dict(with_met=False) for v in waived] or None,
         definition_version=definition.version, idempotency_key=firing.idempotency_key)
     session.add(event)
@@ -259,7 +290,7 @@ def register(session: Session, catalogue: Catalogue, member: Member, actor: Acto
     session.add(instance)
     session.flush()
     event = Event(instance_id=instance.id, member_id=member.id, seq=1, machine=PATHWAY,
-                  trigger="register", from_state=None, to_state=state, unit_id=member.unit_id,
+                  trigger=REGISTER, from_state=None, to_state=state, unit_id=member.unit_id,
                   actor=actor.name, user_id=actor.user_id, at=clock.now(), effective_at=since,
                   override=False, definition_version=definition.version)
     session.add(event)

@@ -29,6 +29,14 @@ class InvalidInput(PathwayError):
         super().__init__(message)
 
 
+class EffectiveDateError(PathwayError):
+    """The day an event is said to have happened on cannot be: it is in the future, before
+    the member joined, or before the record's latest event (422; the API names the request
+    field that carried the date)."""
+
+    slug = "invalid_input"
+
+
 class Conflict(PathwayError):
     """The request is well formed but cannot happen now (409)."""
 

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import re
 
+from workflows.guards import EXIT_REASON, Setting, diagram_words, level_words
 from workflows.machine import EXITED, PAUSED, CompiledTransition, compile_definition, split_state
 from workflows.schema import Catalogue, Definition, Guard
+from workflows.vocabulary import COMPLETED, PATHWAY, TRAINING
+
+__all__ = ["guard_words", "level_words", "mermaid", "state_words"]
 
 STATUS_WORDS = {"active": "", PAUSED: "paused", EXITED: "left"}
 OVERRIDE_WORDS = "Advisory (a coordinator may go ahead without them, giving a reason)"
@@ -18,7 +22,7 @@ REQUIRED_WORDS = "Required (never waived)"
 
 def _pathway(definition: Definition, catalogue: Catalogue) -> Definition | None:
     """The pathway whose levels and milestones a guard of this definition speaks about."""
-    if definition.machine == "pathway":
+    if definition.machine == PATHWAY:
         return definition
     for kind in definition.applies_to:
         try:
@@ -28,51 +32,17 @@ def _pathway(definition: Definition, catalogue: Catalogue) -> Definition | None:
     return None
 
 
-def _milestone_title(code: str, definition: Definition, catalogue: Catalogue) -> str:
-    pathway = _pathway(definition, catalogue)
-    found = pathway.milestones if pathway else ()
-    return next((m.title for m in found if m.code == code), code)
-
-
-def level_words(level: str, pathway: Definition | None) -> str:
-    """``'level_2'`` -> ``'Level 2 (Identifying and building skills)'``."""
-    if pathway is None or pathway.level_index(level) < 0:
-        return level
-    return f"Level {pathway.level_index(level) + 1} ({pathway.level_title(level)})"
-
-
 def guard_words(guard: Guard, definition: Definition, catalogue: Catalogue) -> str:
-    """What a guard asks for, in the words a coordinator reads (no member's facts)."""
-    if guard.description:
-        return guard.description
-    pathway = _pathway(definition, catalogue)
-    target = guard.target or ""
-    if guard.kind == "milestone":
-        return f"Action recorded: “{_milestone_title(target, definition, catalogue)}”"
-    if guard.kind == "training":
-        module = catalogue.modules.get(target)
-        title = module.title if module else target
-        words = f"Training completed and in date: “{title}”"
-        if module and module.valid_for_days:
-            words += f" (valid for {module.valid_for_days} days)"
-        return words
-    if guard.kind == "milestones_at_level":
-        return f"At least {guard.at_least or 1} of the {level_words(target, pathway)} actions recorded"
-    if guard.kind == "min_days_at_level":
-        return f"At least {guard.at_least or 0} days at the current level"
-    if guard.kind == "level":
-        return f"Has reached {level_words(target, pathway)}"
-    if guard.kind == "exit_reason":
-        if definition.exit_reasons:
-            return f"A reason for leaving is given (one of: {', '.join(definition.exit_reasons)})"
-        return "A reason for leaving is given"
-    return guard.criterion
+    """What a guard asks for, in the words a coordinator reads (no member's facts): the same
+    table of guard kinds the service evaluates with (``workflows.guards.KINDS``)."""
+    setting = Setting(catalogue, _pathway(definition, catalogue), definition.exit_reasons)
+    return diagram_words(guard, setting)
 
 
 def state_words(state: str, definition: Definition) -> str:
     """A state's label: ``'level_2.paused'`` -> ``'Level 2 – Identifying and building skills
     (paused)'``; lifecycle states read with spaces (``'not started'``)."""
-    if definition.machine != "pathway":
+    if definition.machine != PATHWAY:
         return state.replace("_", " ")
     level, status = split_state(state)
     index = definition.level_index(level)
@@ -102,7 +72,7 @@ def _safe(text: str) -> str:
 
 def _edge_label(transition: CompiledTransition, definition: Definition) -> str:
     words = transition.trigger.replace("_", " ")
-    if transition.guards and all(g.kind == "exit_reason" for g in transition.guards):
+    if transition.guards and all(g.kind == EXIT_REASON for g in transition.guards):
         return f"{words} (a reason is needed)"
     if transition.guards:
         return f"{words} (see note)"
@@ -139,7 +109,7 @@ def mermaid(definition: Definition, catalogue: Catalogue) -> str:
     guarded: dict[str, list[CompiledTransition]] = {}
     for transition in compiled.transitions:
         # The built-in exit guard reads on the edge itself: a note per state would drown the levels.
-        if any(g.kind != "exit_reason" for g in transition.guards):
+        if any(g.kind != EXIT_REASON for g in transition.guards):
             guarded.setdefault(transition.source, []).append(transition)
     for source, transitions in guarded.items():
         out.append(f"    note right of {ids[source]}")
@@ -147,8 +117,8 @@ def mermaid(definition: Definition, catalogue: Catalogue) -> str:
                                                                    catalogue))
         out.append("    end note")
     refreshers = [m for m in catalogue.modules.values() if m.valid_for_days]
-    if definition.machine == "training" and refreshers and "completed" in ids:
-        out.append(f"    note right of {ids['completed']}")
+    if definition.machine == TRAINING and refreshers and COMPLETED in ids:
+        out.append(f"    note right of {ids[COMPLETED]}")
         out.append("        A completion of a refresher module expires after its valid days:")
         out.append("        it then reads as expired and no longer counts.")
         out.append("    end note")

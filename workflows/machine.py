@@ -17,7 +17,9 @@ from functools import lru_cache
 
 from transitions import Machine, MachineError
 
+from workflows.guards import EXIT_REASON
 from workflows.schema import Definition, Guard
+from workflows.vocabulary import EXIT, PATHWAY, PAUSE, REJOIN, RESUME
 
 PAUSED = "paused"
 EXITED = "exited"
@@ -62,23 +64,23 @@ def expand(definition: Definition) -> list[CompiledTransition]:
     """Every transition of the compiled machine, status triggers included for pathways."""
     compiled = [CompiledTransition(t.trigger, t.source, t.dest, t.guards)
                 for t in definition.transitions]
-    if definition.machine != "pathway":
+    if definition.machine != PATHWAY:
         return compiled
-    exit_guard = (Guard("exit_reason", None, None, "required"),)
+    exit_guard = (Guard(EXIT_REASON, None, None, "required"),)
     for level in definition.states:
-        compiled.append(CompiledTransition("pause", level, join_state(level, PAUSED)))
-        compiled.append(CompiledTransition("resume", join_state(level, PAUSED), level))
-        compiled.append(CompiledTransition("exit", level, join_state(level, EXITED),
+        compiled.append(CompiledTransition(PAUSE, level, join_state(level, PAUSED)))
+        compiled.append(CompiledTransition(RESUME, join_state(level, PAUSED), level))
+        compiled.append(CompiledTransition(EXIT, level, join_state(level, EXITED),
                                            exit_guard))
-        compiled.append(CompiledTransition("exit", join_state(level, PAUSED),
+        compiled.append(CompiledTransition(EXIT, join_state(level, PAUSED),
                                            join_state(level, EXITED), exit_guard))
         back_to = level if definition.rejoin_to == "held" else definition.rejoin_to
-        compiled.append(CompiledTransition("rejoin", join_state(level, EXITED), back_to or level))
+        compiled.append(CompiledTransition(REJOIN, join_state(level, EXITED), back_to or level))
     return compiled
 
 
 def compiled_states(definition: Definition) -> list[str]:
-    if definition.machine != "pathway":
+    if definition.machine != PATHWAY:
         return list(definition.states)
     return [join_state(level, status) for level in definition.states
             for status in ("active", PAUSED, EXITED)]

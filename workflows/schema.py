@@ -15,11 +15,30 @@ from typing import Any
 
 import yaml
 
+from workflows.guards import (
+    A_CODE,
+    DAYS,
+    GUARD_KINDS,
+    KINDS,
+    REFERS_TO_LEVEL,
+    REFERS_TO_MILESTONE,
+    REFERS_TO_MODULE,
+)
+from workflows.vocabulary import (
+    BUILT_IN_TRIGGERS,
+    ENTERS_LEVEL,
+    LIFECYCLE_NEEDS,
+    LIFECYCLES,
+    MACHINE_KINDS,
+    PATHWAY,
+    STATUS_TRIGGERS,
+)
+
 MEMBER_KINDS = ("service_user", "carer", "staff")
 ENFORCEMENTS = ("required", "advisory")
 PATHWAY_STATUSES = ("active", "paused", "exited")
-STATUS_TRIGGERS = ("pause", "resume", "exit", "rejoin")
-LIFECYCLES = ("training", "milestone", "award")
+__all__ = ["GUARD_KINDS", "LIFECYCLES", "MEMBER_KINDS", "STATUS_TRIGGERS", "Catalogue",
+           "Definition", "DefinitionError", "Guard", "load_folder"]
 
 
 class DefinitionError(Exception):
@@ -34,7 +53,7 @@ class DefinitionError(Exception):
 class Guard:
     """One criterion a transition or award checks, e.g. a milestone or a training module."""
 
-    kind: str  # milestone | training | milestones_at_level | min_days_at_level | level | exit_reason
+    kind: str  # one of workflows.guards.KINDS
     target: str | None
     at_least: int | None
     enforcement: str
@@ -45,7 +64,7 @@ class Guard:
     @property
     def criterion(self) -> str:
         """The stable slug clients see, e.g. ``milestone:buddy_assigned``."""
-        if self.kind in ("exit_reason", "min_days_at_level"):
+        if self.target is None:
             return self.kind
         return f"{self.kind}:{self.target}"
 
@@ -100,6 +119,16 @@ class Definition:
     def triggers(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t.trigger for t in self.transitions))
 
+    @property
+    def level_triggers(self) -> tuple[str, ...]:
+        """A pathway's triggers that put a member on a level: the built-in ``register`` and
+        ``rejoin`` and every trigger the definition lists (each moves between levels)."""
+        return tuple(dict.fromkeys((*ENTERS_LEVEL, *self.triggers)))
+
+    @property
+    def first_level(self) -> str:
+        return self.initial
+
     def level_title(self, level: str) -> str:
         return next((lv.title for lv in self.levels if lv.code == level), level)
 
@@ -138,7 +167,7 @@ class Catalogue:
 
     def pathway_for(self, kind: str) -> Definition:
         for definition in self.definitions.values():
-            if definition.machine == "pathway" and kind in definition.applies_to:
+            if definition.machine == PATHWAY and kind in definition.applies_to:
                 return definition
         raise KeyError(kind)
 
@@ -223,10 +252,6 @@ class _Reader:
                 self.fault(where, f"unknown key (expected one of: {', '.join(sorted(allowed))})")
 
 
-GUARD_KINDS = ("milestone", "training", "milestones_at_level", "min_days_at_level", "level",
-               "exit_reason")
-
-
 def _read_guard(reader: _Reader, raw: Any, path: str) -> Guard | None:
     data = reader.mapping(raw, path)
     if not isinstance(raw, dict):
@@ -236,6 +261,7 @@ def _read_guard(reader: _Reader, raw: Any, path: str) -> Guard | None:
         reader.fault(path, f"a guard names exactly one of: {', '.join(GUARD_KINDS)}")
         return None
     kind = kinds[0]
+    entry = KINDS[kind]
     reader.unknown_keys(data, {kind, "enforcement", "at_least", "description"}, path)
     enforcement = data.get("enforcement")
     if enforcement not in ENFORCEMENTS:
@@ -244,19 +270,19 @@ def _read_guard(reader: _Reader, raw: Any, path: str) -> Guard | None:
     description = reader.text(data, "description", path, required=False) or None
     where = f"{reader.file}: {path}"
     target = data[kind]
-    if kind == "exit_reason":
-        target = None
-    elif kind == "min_days_at_level":
+    if entry.holds == DAYS:
         if isinstance(target, bool) or not isinstance(target, int) or target < 1:
             reader.fault(f"{path}.{kind}", "must be a whole number of days, at least 1")
             return None
         return Guard(kind, None, target, enforcement, description, where)
+    if entry.holds != A_CODE:
+        target = None
     elif not isinstance(target, str) or not target:
         reader.fault(f"{path}.{kind}", "must name a code")
         return None
     at_least = reader.whole(data, "at_least", path, minimum=1)
-    if kind == "milestones_at_level" and at_least is None:
-        reader.fault(f"{path}.at_least", "is required for milestones_at_level")
+    if entry.needs_at_least and at_least is None:
+        reader.fault(f"{path}.at_least", f"is required for {kind}")
     return Guard(kind, target, at_least, enforcement, description, where)
 
 
@@ -272,8 +298,8 @@ def _read_definition(reader: _Reader, data: dict[str, Any]) -> Definition | None
         if data.get("version") is None:
             reader.fault("version", "is required: a whole number of at least 1")
         version = 1
-    if machine not in ("pathway", *LIFECYCLES):
-        reader.fault("machine", "must be one of: pathway, training, milestone, award")
+    if machine not in MACHINE_KINDS:
+        reader.fault("machine", f"must be one of: {', '.join(MACHINE_KINDS)}")
         return None
     applies_raw = data.get("applies_to", "all")
     applies = list(MEMBER_KINDS) if applies_raw == "all" else applies_raw
@@ -289,7 +315,7 @@ def _read_definition(reader: _Reader, data: dict[str, Any]) -> Definition | None
     levels: list[Level] = []
     milestones: list[Milestone] = []
     exit_reasons: list[str] = []
-    if machine == "pathway":
+    if machine == PATHWAY:
         for i, raw in enumerate(reader.sequence(data.get("levels"), "levels")):
             level = reader.mapping(raw, f"levels[{i}]")
             reader.unknown_keys(level, {"code", "title"}, f"levels[{i}]")
@@ -333,7 +359,7 @@ def _read_definition(reader: _Reader, data: dict[str, Any]) -> Definition | None
     if initial and initial not in states:
         reader.fault("initial", f"unknown state {initial!r} (states: {', '.join(states)})")
     rejoin_to = data.get("rejoin_to", states[0] if states else None)
-    if machine == "pathway" and rejoin_to not in ("held", *states):
+    if machine == PATHWAY and rejoin_to not in ("held", *states):
         reader.fault("rejoin_to", f"must be a level or 'held', found {rejoin_to!r}")
 
     transitions: list[Transition] = []
@@ -350,7 +376,7 @@ def _read_definition(reader: _Reader, data: dict[str, Any]) -> Definition | None
         guards = tuple(g for j, raw_guard in enumerate(reader.sequence(item.get("guards"),
                                                                        f"{where}.guards"))
                        if (g := _read_guard(reader, raw_guard, f"{where}.guards[{j}]")))
-        if machine == "pathway" and trigger in STATUS_TRIGGERS:
+        if machine == PATHWAY and trigger in BUILT_IN_TRIGGERS:
             reader.fault(f"{where}.trigger",
                          f"{trigger!r} is built in for every level; do not list it")
         for source in sources:
@@ -370,7 +396,7 @@ def _read_definition(reader: _Reader, data: dict[str, Any]) -> Definition | None
                       transitions=tuple(transitions), source_file=reader.file,
                       levels=tuple(levels), milestones=tuple(milestones),
                       exit_reasons=tuple(exit_reasons),
-                      rejoin_to=rejoin_to if machine == "pathway" else None)
+                      rejoin_to=rejoin_to if machine == PATHWAY else None)
 
 
 def _check_reachable(reader: _Reader, states: list[str], initial: str,
@@ -387,7 +413,7 @@ def _check_reachable(reader: _Reader, states: list[str], initial: str,
                 frontier.append(t.dest)
     for state in states:
         if state not in reached:
-            reader.fault("states" if machine != "pathway" else "levels",
+            reader.fault("states" if machine != PATHWAY else "levels",
                          f"state {state!r} cannot be reached from {initial!r}")
 
 
@@ -433,17 +459,18 @@ def _check_references(catalogue: Catalogue, faults: list[str]) -> None:
         for j, guard in enumerate(guards):
             spot = f"{guard.where or f'{where}[{j}]'}.{guard.kind}"
             pathways = [catalogue.pathway_for(k) for k in kinds
-                        if any(d.machine == "pathway" and k in d.applies_to
+                        if any(d.machine == PATHWAY and k in d.applies_to
                                for d in catalogue.definitions.values())]
-            if guard.kind == "training" and guard.target not in catalogue.modules:
+            refers_to = KINDS[guard.kind].refers_to
+            if refers_to == REFERS_TO_MODULE and guard.target not in catalogue.modules:
                 faults.append(f"{spot}: unknown training module {guard.target!r}")
-            if guard.kind == "milestone":
+            if refers_to == REFERS_TO_MILESTONE:
                 for p in pathways:
                     if not any(m.code == guard.target for m in p.milestones):
                         faults.append(f"{spot}: unknown milestone {guard.target!r} "
                                       f"for {', '.join(kinds)}")
                         break
-            if guard.kind in ("level", "milestones_at_level"):
+            if refers_to == REFERS_TO_LEVEL:
                 for p in pathways:
                     if guard.target not in p.states:
                         faults.append(f"{spot}: unknown level {guard.target!r}")
@@ -458,12 +485,12 @@ def _check_references(catalogue: Catalogue, faults: list[str]) -> None:
         check(award.criteria, kinds, f"{award.where}.criteria")
         for kind in kinds:
             pathway = next((d for d in catalogue.definitions.values()
-                            if d.machine == "pathway" and kind in d.applies_to), None)
+                            if d.machine == PATHWAY and kind in d.applies_to), None)
             if pathway and award.level and award.level not in pathway.states:
                 faults.append(f"{award.where}.level: unknown level {award.level!r}")
     for kind in MEMBER_KINDS:
         count = sum(1 for d in catalogue.definitions.values()
-                    if d.machine == "pathway" and kind in d.applies_to)
+                    if d.machine == PATHWAY and kind in d.applies_to)
         if count != 1:
             faults.append(f"{catalogue.folder}: pathway for {kind!r}: "
                           f"exactly one pathway definition must apply, found {count}")
@@ -472,6 +499,17 @@ def _check_references(catalogue: Catalogue, faults: list[str]) -> None:
         if count != 1:
             faults.append(f"{catalogue.folder}: {machine} lifecycle: "
                           f"exactly one definition needed, found {count}")
+    for definition in catalogue.definitions.values():
+        # The service fires these triggers and reads these states by name.
+        triggers, states = LIFECYCLE_NEEDS.get(definition.machine, ((), ()))
+        for trigger in triggers:
+            if trigger not in definition.triggers:
+                faults.append(f"{definition.source_file}: transitions: the {definition.machine} "
+                              f"lifecycle needs a transition for the trigger {trigger!r}")
+        for state in states:
+            if state not in definition.states:
+                faults.append(f"{definition.source_file}: states: the {definition.machine} "
+                              f"lifecycle needs a state {state!r}")
 
 
 def load_folder(folder: str | Path) -> Catalogue:

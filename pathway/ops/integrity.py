@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pathway.engine import PATHWAY, RECORD_TRIGGERS, definition_for
+from pathway.engine import definition_for
 from pathway.errors import NotFound
 from pathway.store.models import Event, Instance, Member
 from workflows.machine import CompiledWorkflow, TriggerNotAllowed, compile_definition, split_state
 from workflows.schema import Catalogue
+from workflows.vocabulary import RECORD_TRIGGERS, REGISTER, MachineRef, MachineRefError
 
 STREAM_BATCH = 5_000
 
@@ -71,7 +72,7 @@ class _Replayer:
             try:
                 self._workflows[key] = compile_definition(
                     definition_for(self.catalogue, kind, machine))
-            except (NotFound, KeyError):
+            except (NotFound, KeyError, MachineRefError):
                 self._workflows[key] = None
         return self._workflows[key]
 
@@ -126,6 +127,10 @@ def _check_instance(rows: list[Any], replayer: _Replayer, report: CheckReport) -
         problems.append(Problem(instance_id, member_id, machine, message, seq))
 
     events = [row[11:] for row in rows if row[11] is not None]
+    try:
+        is_pathway = MachineRef.parse(machine).is_pathway
+    except MachineRefError:
+        is_pathway = False
     report.events += len(events)
     workflow = replayer.workflow(kind, machine)
     if workflow is None:
@@ -144,11 +149,11 @@ def _check_instance(rows: list[Any], replayer: _Replayer, report: CheckReport) -
             problem(f"the event belongs to member {event_member}, {event_machine!r}", seq)
         if index == 0:
             if from_state is None:
-                if not (machine == PATHWAY and trigger == "register"):
+                if not (is_pathway and trigger == REGISTER):
                     problem(f"first event '{trigger}' has no from_state; only a pathway "
-                            "'register' may start from nothing", seq)
+                            f"'{REGISTER}' may start from nothing", seq)
                 elif to_state not in workflow.states:
-                    problem(f"register starts at {to_state!r}, which is not a state of "
+                    problem(f"{REGISTER} starts at {to_state!r}, which is not a state of "
                             f"{workflow.definition.name}", seq)
                 previous = to_state
                 continue
@@ -158,7 +163,7 @@ def _check_instance(rows: list[Any], replayer: _Replayer, report: CheckReport) -
         elif from_state != previous:
             problem(f"from_state {from_state!r} does not follow the previous to_state "
                     f"{previous!r}", seq)
-        if machine == PATHWAY and trigger in RECORD_TRIGGERS:
+        if is_pathway and trigger in RECORD_TRIGGERS:
             if to_state != from_state:
                 problem(f"'{trigger}' keeps the state but moved {from_state!r} -> {to_state!r}",
                         seq)
@@ -176,10 +181,10 @@ def _check_instance(rows: list[Any], replayer: _Replayer, report: CheckReport) -
         problem(f"version {version} but the last event is seq {last_seq}")
     if previous != state:
         problem(f"state {state!r} but the events end at {previous!r}")
-    expected = split_state(state) if machine == PATHWAY else (None, None)
+    expected = split_state(state) if is_pathway else (None, None)
     if (level, status) != expected:
         problem(f"level/status columns ({level!r}, {status!r}) disagree with state {state!r}, "
                 f"which means {expected!r}")
-    if machine == PATHWAY and (row_unit_id, row_kind) != (member_unit_id, kind):
+    if is_pathway and (row_unit_id, row_kind) != (member_unit_id, kind):
         problem(f"the pathway row says unit {row_unit_id} and kind {row_kind!r}; the member is "
                 f"in unit {member_unit_id} and of kind {kind!r}")

@@ -7,8 +7,8 @@ the member is ready.
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, select
@@ -18,16 +18,18 @@ from pathway import clock
 from pathway.engine import Actor, Firing, Outcome, fire
 from pathway.errors import InvalidInput, NotApplicable, NotFound
 from pathway.store.models import Event, Instance, Member
-from workflows.guards import Facts, evaluate
+from workflows.guards import asks, setting_for
 from workflows.schema import Award, Catalogue, Guard
+from workflows.vocabulary import AWARD, AWARD_TRIGGER, AWARDED, REVOKE, MachineRef
 
-AWARDED = "awarded"
-# The guard's own words end with progress ("(0 so far)"); a catalogue entry states the need.
-_PROGRESS = re.compile(r" \(\d+ so far\)$")
+__all__ = ["AWARDED", "Accreditation", "AwardView", "Criterion", "accredit",
+           "accreditation_view", "accreditations_query", "applicable", "award_or_404",
+           "award_view", "awards_for", "machine_of", "revoke"]
 
 
 def machine_of(code: str) -> str:
-    return f"award:{code}"
+    """The stored address of a member's award (kept for callers that hold text)."""
+    return str(MachineRef.award(code))
 
 
 def awards_for(catalogue: Catalogue, kind: str | None = None) -> list[Award]:
@@ -55,58 +57,91 @@ def applicable(catalogue: Catalogue, member: Member, code: str, *, field: str | 
     return award
 
 
-def criterion_words(catalogue: Catalogue, award: Award, guard: Guard) -> dict[str, Any]:
-    """A criterion as the catalogue states it: the same words the guard answers with."""
-    blank = Facts(kind=award.kind, today=clock.now().date())
-    verdict = evaluate(guard, blank, catalogue)
-    return {"criterion": verdict.criterion, "description": _PROGRESS.sub("", verdict.description),
-            "enforcement": verdict.enforcement}
+@dataclass(frozen=True)
+class Criterion:
+    """A criterion as the catalogue states it: what it asks for, without anyone's progress."""
+
+    criterion: str
+    description: str
+    enforcement: str
 
 
-def award_view(catalogue: Catalogue, award: Award) -> dict[str, Any]:
-    return {"code": award.code, "title": award.title, "kind": award.kind, "level": award.level,
-            "description": award.description,
-            "criteria": [criterion_words(catalogue, award, g) for g in award.criteria]}
+@dataclass(frozen=True)
+class AwardView:
+    code: str
+    title: str
+    kind: str
+    level: str
+    description: str
+    criteria: list[Criterion]
+
+
+@dataclass(frozen=True)
+class Accreditation:
+    """An award as the member stands in it."""
+
+    award: str
+    title: str
+    level: str
+    state: str
+    awarded_on: date | None
+    awarded_by: str | None
+    reason: str | None
+    version: int
+
+
+def criterion_words(catalogue: Catalogue, award: Award, guard: Guard) -> Criterion:
+    """A criterion in the words the guard answers with, less a member's progress."""
+    return Criterion(guard.criterion, asks(guard, setting_for(catalogue, award.kind)),
+                     guard.enforcement)
+
+
+def award_view(catalogue: Catalogue, award: Award) -> AwardView:
+    return AwardView(code=award.code, title=award.title, kind=award.kind, level=award.level,
+                     description=award.description,
+                     criteria=[criterion_words(catalogue, award, g) for g in award.criteria])
 
 
 def accreditation_view(catalogue: Catalogue, instance: Instance, event: Event,
-                       zone: ZoneInfo) -> dict[str, Any]:
+                       zone: ZoneInfo) -> Accreditation:
     """An award as the member stands in it; ``event`` is the instance's latest."""
-    award = catalogue.awards[instance.machine.partition(":")[2]]
+    award = catalogue.awards[MachineRef.parse(instance.machine).code or ""]
     held = instance.state == AWARDED
-    return {"award": award.code, "title": award.title, "level": award.level,
-            "state": instance.state,
-            "awarded_on": clock.local_date(instance.entered_at, zone) if held else None,
-            "awarded_by": event.actor if held else None,
-            "reason": event.reason, "version": instance.version}
+    return Accreditation(award=award.code, title=award.title, level=award.level,
+                         state=instance.state,
+                         awarded_on=clock.local_date(instance.entered_at, zone) if held else None,
+                         awarded_by=event.actor if held else None,
+                         reason=event.reason, version=instance.version)
 
 
-def accreditations_query(member_id: int) -> Select[tuple[Instance, Event]]:
+def accreditations_query(member_id: int) -> Select[Instance, Event]:
     """The awards a member holds now, each with the event that made it, oldest first."""
     return (select(Instance, Event)
             .join(Event, and_(Event.instance_id == Instance.id, Event.seq == Instance.version))
-            .where(Instance.member_id == member_id, Instance.machine.like("award:%"),
+            .where(Instance.member_id == member_id,
+                   Instance.machine.like(MachineRef.like(AWARD)),
                    Instance.state == AWARDED)
             .order_by(Instance.entered_at, Instance.id))
 
 
 def accredit(session: Session, catalogue: Catalogue, member: Member, code: str, actor: Actor,
              zone: ZoneInfo, *, reason: str | None = None,
-             expected_version: int | None = None) -> tuple[Outcome, dict[str, Any]]:
+             expected_version: int | None = None) -> tuple[Outcome, Accreditation]:
     """Make the award; the engine refuses with the unmet criteria when the member is not ready."""
     applicable(catalogue, member, code, field="award")
-    outcome = fire(session, catalogue, member, machine_of(code),
-                   Firing(trigger="award", reason=reason, expected_version=expected_version),
+    outcome = fire(session, catalogue, member, MachineRef.award(code),
+                   Firing(trigger=AWARD_TRIGGER, reason=reason,
+                          expected_version=expected_version),
                    actor, zone)
     return outcome, accreditation_view(catalogue, outcome.instance, outcome.event, zone)
 
 
 def revoke(session: Session, catalogue: Catalogue, member: Member, code: str, actor: Actor,
            zone: ZoneInfo, *, reason: str, expected_version: int | None = None
-           ) -> tuple[Outcome, dict[str, Any]]:
+           ) -> tuple[Outcome, Accreditation]:
     """Withdraw an award made; the award and its revocation both stay in the history."""
     applicable(catalogue, member, code, field=None)
-    outcome = fire(session, catalogue, member, machine_of(code),
-                   Firing(trigger="revoke", reason=reason, expected_version=expected_version),
+    outcome = fire(session, catalogue, member, MachineRef.award(code),
+                   Firing(trigger=REVOKE, reason=reason, expected_version=expected_version),
                    actor, zone)
     return outcome, accreditation_view(catalogue, outcome.instance, outcome.event, zone)

@@ -10,7 +10,7 @@ withdrawn from it.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,14 +22,27 @@ from pathway.errors import NotFound
 from pathway.facts import completions_of, training_record
 from pathway.store.models import Instance, Member
 from workflows.machine import compile_definition
-from workflows.schema import Catalogue, Module
+from workflows.schema import Catalogue, Definition, Module
+from workflows.vocabulary import EXPIRED, TRAINING, MachineRef
 
-TRIGGERS = ("enrol", "complete", "withdraw", "reenrol")
-SHOWN_STATES = ("not_started", "enrolled", "completed", "expired", "withdrawn")
+
+def lifecycle(catalogue: Catalogue) -> Definition:
+    return catalogue.lifecycle(TRAINING)
+
+
+def triggers(catalogue: Catalogue) -> tuple[str, ...]:
+    """The triggers a member's module may be moved by, as the training lifecycle lists them."""
+    return lifecycle(catalogue).triggers
+
+
+def shown_states(catalogue: Catalogue) -> tuple[str, ...]:
+    """The states a person may see: the lifecycle's, and ``expired`` derived from them."""
+    return (*lifecycle(catalogue).states, EXPIRED)
 
 
 def machine_of(code: str) -> str:
-    return f"training:{code}"
+    """The stored address of a member's module (kept for callers that hold text)."""
+    return str(MachineRef.training(code))
 
 
 def programme(catalogue: Catalogue) -> list[Module]:
@@ -44,55 +57,72 @@ def module_or_404(catalogue: Catalogue, code: str) -> Module:
     return module
 
 
-def module_view(module: Module) -> dict[str, Any]:
-    return {"code": module.code, "title": module.title, "level": module.level,
-            "valid_for_days": module.valid_for_days, "description": module.description}
+class TrainingView(TypedDict):
+    """One module as a member stands in it."""
+
+    code: str
+    title: str
+    level: str
+    valid_for_days: int | None
+    description: str
+    state: str
+    completed_on: date | None
+    expires_on: date | None
+    version: int
+    available_triggers: list[str]
 
 
 def training_view(catalogue: Catalogue, module: Module, instance: Instance | None,
                   completed_at: datetime | None, zone: ZoneInfo,
-                  today: date | None = None) -> dict[str, Any]:
+                  today: date | None = None) -> TrainingView:
     """One module as a member stands in it, with ``expired`` derived from today.
 
     ``completed_at`` is the module's latest completion (``completions_of``), shown with its
     expiry whatever the state now.
     """
     today = today or clock.today(zone)
-    record = training_record(instance, module.valid_for_days, zone, completed_at)
-    state = instance.state if instance else catalogue.lifecycle("training").initial
-    workflow = compile_definition(catalogue.lifecycle("training"))
-    return {**module_view(module), "state": record.shown_state(today),
-            "completed_on": record.completed_on, "expires_on": record.expires_on,
-            "version": instance.version if instance else 0,
-            "available_triggers": workflow.available_triggers(state)}
+    definition = lifecycle(catalogue)
+    record = training_record(instance, module.valid_for_days, zone, completed_at,
+                             initial=definition.initial)
+    state = instance.state if instance else definition.initial
+    workflow = compile_definition(definition)
+    return TrainingView(code=module.code, title=module.title, level=module.level,
+                        valid_for_days=module.valid_for_days, description=module.description,
+                        state=record.shown_state(today), completed_on=record.completed_on,
+                        expires_on=record.expires_on,
+                        version=instance.version if instance else 0,
+                        available_triggers=workflow.available_triggers(state))
 
 
 def training_instances(session: Session, member_id: int) -> dict[str, Instance]:
+    """The member's module instances, by module code."""
     rows = session.scalars(select(Instance).where(Instance.member_id == member_id,
-                                                  Instance.machine.like("training:%")))
-    return {row.machine.partition(":")[2]: row for row in rows}
+                                                  Instance.machine.like(MachineRef.like(TRAINING))))
+    return {MachineRef.parse(row.machine).code or "": row for row in rows}
 
 
 def training_of(session: Session, catalogue: Catalogue, member: Member, zone: ZoneInfo,
-                modules: list[Module]) -> list[dict[str, Any]]:
+                modules: list[Module]) -> list[TrainingView]:
     """The member's state in each of ``modules`` (two queries for them all)."""
     held = training_instances(session, member.id)
-    completed = completions_of(session, member.id, [machine_of(m.code) for m in modules])
+    refs = [MachineRef.training(m.code) for m in modules]
+    completed = completions_of(session, member.id, refs)
     today = clock.today(zone)
-    return [training_view(catalogue, m, held.get(m.code), completed.get(machine_of(m.code)),
-                          zone, today) for m in modules]
+    return [training_view(catalogue, m, held.get(m.code), completed.get(str(ref)), zone, today)
+            for m, ref in zip(modules, refs, strict=True)]
 
 
 def module_of(session: Session, catalogue: Catalogue, member: Member, code: str,
-              zone: ZoneInfo) -> dict[str, Any]:
+              zone: ZoneInfo) -> TrainingView:
     module = module_or_404(catalogue, code)
     return training_of(session, catalogue, member, zone, [module])[0]
 
 
 def move(session: Session, catalogue: Catalogue, member: Member, code: str, firing: Firing,
-         actor: Actor, zone: ZoneInfo) -> tuple[Outcome, dict[str, Any]]:
+         actor: Actor, zone: ZoneInfo) -> tuple[Outcome, TrainingView]:
     """Fire a training trigger for one module; answer the event and the module's new state."""
     module = module_or_404(catalogue, code)
-    outcome = fire(session, catalogue, member, machine_of(code), firing, actor, zone)
-    completed = completions_of(session, member.id, [machine_of(code)]).get(machine_of(code))
+    ref = MachineRef.training(code)
+    outcome = fire(session, catalogue, member, ref, firing, actor, zone)
+    completed = completions_of(session, member.id, [ref]).get(str(ref))
     return outcome, training_view(catalogue, module, outcome.instance, completed, zone)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from datetime import date
 
@@ -345,3 +347,77 @@ def test_award_codes_are_those_of_the_apps_own_definitions(db_url, tmp_path, aut
     query = next(p for p in spec["paths"][f"{API}/readiness"]["get"]["parameters"]
                  if p["name"] == "award")
     assert set(query["schema"]["enum"]) == {*award["enum"], ""}
+
+
+def fire_on_pathway(client, headers, member_id, trigger, **body):
+    answer = client.post(f"{API}/members/{member_id}/pathway/transitions", headers=headers,
+                         json={"trigger": trigger, **body})
+    assert answer.status_code == 201, answer.get_json()
+
+
+def foundation_list(client, headers, query):
+    body = client.get(f"{API}/readiness?award=su_foundation&page_size=100&{query}",
+                      headers=headers).get_json()
+    return {r["member_id"]: (r["ready"], r["awarded"], r["status"]) for r in body["items"]}
+
+
+def test_a_readiness_list_of_those_waiting_leaves_out_holders_leavers_and_the_not_ready(
+        client, auth, member):
+    # The list a training lead asks for, "who is ready and still waiting for the award",
+    # once listed holders, leavers and paused members among the ready.
+    admin = auth()
+    waiting, holder, leaver, paused, not_ready = (member() for _ in range(5))
+    for member_id in (waiting, holder, leaver, paused):
+        ready_for_foundation(client, member_id, admin)
+    assert accredit(client, admin, holder, "su_foundation").status_code == 201
+    fire_on_pathway(client, admin, leaver, "exit", exit_reason="moved_away")
+    fire_on_pathway(client, admin, paused, "pause", reason="Unwell for a while")
+
+    assert foundation_list(client, admin, "ready=true&awarded=false") == {
+        waiting: (True, False, "active"), paused: (True, False, "paused")}
+    assert foundation_list(client, admin, "ready=true&awarded=false&status=active") == {
+        waiting: (True, False, "active")}
+    assert foundation_list(client, admin, "awarded=true") == {holder: (True, True, "active")}
+    assert foundation_list(client, admin, "ready=false") == {
+        not_ready: (False, False, "active")}
+
+
+def test_leavers_are_listed_only_when_asked_for(client, auth, member):
+    admin = auth()
+    staying, leaver = member(), member()
+    fire_on_pathway(client, admin, leaver, "exit", exit_reason="moved_away")
+    assert set(foundation_list(client, admin, "")) == {staying}
+    assert foundation_list(client, admin, "include_exited=true") == {
+        staying: (False, False, "active"), leaver: (False, False, "exited")}
+    assert foundation_list(client, admin, "status=exited") == {leaver: (False, False, "exited")}
+
+
+def test_a_readiness_list_as_csv_holds_the_same_rows(client, auth, member):
+    admin = auth()
+    waiting, holder, leaver = member(), member(), member()
+    for member_id in (waiting, holder, leaver):
+        ready_for_foundation(client, member_id, admin)
+    accredit(client, admin, holder, "su_foundation")
+    fire_on_pathway(client, admin, leaver, "exit", exit_reason="moved_away")
+    query = "award=su_foundation&ready=true&awarded=false"
+    answer = client.get(f"{API}/readiness?{query}&format=csv&page_size=1", headers=admin)
+    assert (answer.status_code, answer.mimetype) == (200, "text/csv")
+    text = answer.get_data(as_text=True)
+    assert text.splitlines()[0] == ("member_id,reference,kind,unit,member_level,status,award,"
+                                    "title,level,ready,awarded,met,unmet")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    listed = client.get(f"{API}/readiness?{query}", headers=admin).get_json()["items"]
+    assert [row["member_id"] for row in rows] == [str(r["member_id"]) for r in listed] == [
+        str(waiting)]
+    [row] = rows
+    assert (row["award"], row["status"], row["ready"], row["awarded"], row["unmet"]) == (
+        "su_foundation", "active", "true", "false", "")
+    assert AWARENESS in row["met"].split("; ")
+
+
+def test_a_readiness_list_refuses_an_unknown_status_or_format(client, auth):
+    admin = auth()
+    for query in ("status=gone", "format=xlsx", "include_exited=yes"):
+        answer = client.get(f"{API}/readiness?{query}", headers=admin)
+        assert answer.status_code == 422, query
+        assert set(answer.get_json()["errors"]) == {query.split("=")[0]}

@@ -8,14 +8,22 @@ import pytest
 from sqlalchemy import select
 
 from pathway import clock
-from pathway.engine import Firing
+from pathway.engine import Firing, fire
 from pathway.facts import facts_for
 from pathway.people.access import Caller
 from pathway.programme import milestones, training
-from pathway.programme.readiness import criterion_clause, member_readiness, readiness_page, readiness_query
+from pathway.programme.readiness import (
+    SQL_TWINS,
+    criterion_clause,
+    member_readiness,
+    readiness_csv,
+    readiness_page,
+    readiness_query,
+    readiness_rows,
+)
 from pathway.store.models import Member
 from tests.conftest import SYSTEM, TZ
-from workflows.guards import evaluate
+from workflows.guards import KINDS, evaluate
 from workflows.schema import Guard
 
 ADMIN = Caller(user_id=0, name="test", role="admin", all_units=True, unit_ids=frozenset())
@@ -158,3 +166,52 @@ def test_a_refresher_in_progress_shows_the_completion_that_still_counts(session,
                                                TZ) if r["award"] == "su_foundation")["unmet"]
     assert unmet["criterion"] == "training:three_levels_awareness"
     assert f"expired on {today.isoformat()}: a refresher is due" in unmet["description"]
+
+
+def test_every_guard_kind_has_its_sql_twin():
+    assert set(SQL_TWINS) == set(KINDS)
+
+
+def test_an_unknown_guard_kind_has_no_sql_twin(session, catalogue, member):
+    m = session.get(Member, member())
+    with pytest.raises(ValueError, match="unknown guard kind"):
+        criterion_clause(catalogue, m.kind, Guard("weather", "sunny", None, "advisory"),
+                         clock.today(TZ), TZ)
+
+
+def test_the_waiting_list_leaves_out_holders_and_leavers(session, catalogue, people):
+    holder, leaver = people["ready"], people["expires_tomorrow"]
+    fire(session, catalogue, holder, "award:su_foundation", Firing(trigger="award"), SYSTEM, TZ)
+    fire(session, catalogue, leaver, "pathway", Firing(trigger="exit", exit_reason="moved_away"),
+         SYSTEM, TZ)
+    session.flush()
+
+    def listed(**filters):
+        return {member_id for member_id, _ in session.execute(
+            readiness_query(catalogue, ADMIN, TZ, award="su_foundation", **filters))}
+
+    waiting = {people[n].id for n in ("paused_level_2", "refreshing", "left_refresher")}
+    assert listed(ready=True, awarded=False) == waiting
+    assert listed(ready=True, awarded=False, status="active") == waiting - {
+        people["paused_level_2"].id}
+    assert listed(ready=True, awarded=True) == {holder.id}
+    assert listed(ready=True, include_exited=True) == waiting | {holder.id, leaver.id}
+    assert listed(status="exited") == {leaver.id}
+    assert leaver.id not in listed() | listed(ready=False)
+
+
+def test_the_whole_list_and_its_csv_hold_the_rows_of_the_pages(session, catalogue, people):
+    rows = readiness_rows(session, catalogue, ADMIN, TZ, award="su_foundation", ready=False)
+    paged = [row for number in (1, 2, 3) for row in readiness_page(
+        session, catalogue, ADMIN, TZ, page=number, page_size=2, award="su_foundation",
+        ready=False).items]
+    assert rows == paged
+    lines = readiness_csv(rows).splitlines()
+    assert [line.split(",")[0] for line in lines[1:]] == [str(r["member_id"]) for r in rows]
+
+
+def test_text_a_spreadsheet_would_run_is_written_as_text(session, catalogue, member):
+    m = session.get(Member, member(reference="=HYPERLINK(1)"))
+    [row] = readiness_rows(session, catalogue, ADMIN, TZ, award="su_foundation")
+    assert row["member_id"] == m.id
+    assert "'=HYPERLINK(1)" in readiness_csv([row])

@@ -334,3 +334,19 @@ def test_app_does_not_start_with_a_broken_workflows_folder(board_folder: Path, t
         create_app({"TESTING": True})
     assert "pathway-carer.yaml: transitions[2].dest: unknown state 'level_9'" in str(caught.value)
     assert not (tmp_path / "never.db").exists()
+
+
+def test_listing_register_transfer_or_erase_is_refused_like_the_status_triggers(
+        board_folder: Path) -> None:
+    _edit(board_folder, "pathway-carer.yaml",
+          lambda s: s + "  - {trigger: transfer, source: level_1, dest: level_2}\n")
+    assert _has(_faults(board_folder), "pathway-carer.yaml", "transitions[4].trigger",
+                "built in for every level")
+
+
+def test_a_lifecycle_without_a_trigger_the_service_fires_is_refused(board_folder: Path) -> None:
+    _edit(board_folder, "award.yaml",
+          lambda s: s.replace("{trigger: award, source: not_awarded, dest: awarded}",
+                              "{trigger: grant, source: not_awarded, dest: awarded}"))
+    assert _has(_faults(board_folder), "award.yaml", "transitions",
+                "the award lifecycle needs a transition for the trigger 'award'")

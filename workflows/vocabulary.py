@@ -1,0 +1,116 @@
+"""The words the service itself relies on, named once: machine kinds, built-in triggers and
+the lifecycle states and triggers the code acts on, and how a machine is addressed.
+
+Everything else a board may change (levels, level-changing triggers, milestones, modules,
+awards) is read from the loaded definitions, never spelled here.
+
+A member's machines are addressed as text in the database and in every event the API
+answers: ``pathway``, ``training:<module>``, ``milestone:<code>``, ``award:<code>``.
+``MachineRef`` is that address as a value: ``MachineRef.parse`` reads it and ``str()``
+writes it, and nothing else builds or splits the text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+# --- Machine kinds: the pathway, and the small lifecycles kept one instance per code -------
+PATHWAY: Final = "pathway"
+TRAINING: Final = "training"
+MILESTONE: Final = "milestone"
+AWARD: Final = "award"
+LIFECYCLES: Final = (TRAINING, MILESTONE, AWARD)
+MACHINE_KINDS: Final = (PATHWAY, *LIFECYCLES)
+
+# --- Built-in pathway triggers: never listed in a definition --------------------------------
+REGISTER: Final = "register"  # starts a pathway at its initial level (or an imported one)
+PAUSE: Final = "pause"
+RESUME: Final = "resume"
+EXIT: Final = "exit"
+REJOIN: Final = "rejoin"
+TRANSFER: Final = "transfer"  # recorded on the history; the state stays
+ERASE: Final = "erase"  # recorded on the history; the state stays
+# Added for every level of every pathway by ``workflows.machine.expand``.
+STATUS_TRIGGERS: Final = (PAUSE, RESUME, EXIT, REJOIN)
+# Recorded on the pathway's history without changing its state.
+RECORD_TRIGGERS: Final = (TRANSFER, ERASE)
+BUILT_IN_TRIGGERS: Final = (REGISTER, *STATUS_TRIGGERS, *RECORD_TRIGGERS)
+# A pathway trigger that puts the member on a level: with the definition's own level moves
+# (``Definition.level_triggers``) these start the count of days at a level.
+ENTERS_LEVEL: Final = (REGISTER, REJOIN)
+
+# --- Lifecycle triggers and states the service acts on (the lifecycles' YAML names them) ----
+ENROL: Final = "enrol"
+COMPLETE: Final = "complete"  # a training completion: counts until the module's validity ends
+ACHIEVE: Final = "achieve"
+RETRACT: Final = "retract"
+AWARD_TRIGGER: Final = "award"  # guarded by the award's criteria
+REVOKE: Final = "revoke"
+COMPLETED: Final = "completed"
+EXPIRED: Final = "expired"  # never stored: a completion past its validity reads so
+ACHIEVED: Final = "achieved"
+AWARDED: Final = "awarded"
+# What each lifecycle definition must offer for the service to work with it.
+LIFECYCLE_NEEDS: Final = {TRAINING: ((ENROL, COMPLETE), (COMPLETED,)),
+                          MILESTONE: ((ACHIEVE, RETRACT), (ACHIEVED,)),
+                          AWARD: ((AWARD_TRIGGER, REVOKE), (AWARDED,))}
+
+_SEPARATOR: Final = ":"
+
+
+class MachineRefError(ValueError):
+    """Text that does not address a machine."""
+
+
+@dataclass(frozen=True, order=True)
+class MachineRef:
+    """One of a member's machines: the pathway, or a lifecycle for one code."""
+
+    kind: str
+    code: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in MACHINE_KINDS:
+            raise MachineRefError(f"there is no machine kind {self.kind!r}")
+        if (self.kind == PATHWAY) != (self.code is None) or self.code == "":
+            raise MachineRefError("the pathway has no code; every lifecycle has one")
+
+    @classmethod
+    def parse(cls, text: str | MachineRef) -> MachineRef:
+        """``'training:peer_support'`` -> ``MachineRef('training', 'peer_support')``."""
+        if isinstance(text, MachineRef):
+            return text
+        kind, separator, code = text.partition(_SEPARATOR)
+        return cls(kind, code if separator else None)
+
+    @classmethod
+    def pathway(cls) -> MachineRef:
+        return cls(PATHWAY)
+
+    @classmethod
+    def training(cls, module: str) -> MachineRef:
+        return cls(TRAINING, module)
+
+    @classmethod
+    def milestone(cls, code: str) -> MachineRef:
+        return cls(MILESTONE, code)
+
+    @classmethod
+    def award(cls, code: str) -> MachineRef:
+        return cls(AWARD, code)
+
+    @staticmethod
+    def like(kind: str) -> str:
+        """A SQL ``LIKE`` pattern matching every stored machine of one lifecycle kind."""
+        return f"{kind}{_SEPARATOR}%"
+
+    @property
+    def is_pathway(self) -> bool:
+        return self.kind == PATHWAY
+
+    def __str__(self) -> str:
+        return self.kind if self.code is None else f"{self.kind}{_SEPARATOR}{self.code}"
+
+
+PATHWAY_MACHINE: Final = MachineRef.pathway()
