@@ -21,6 +21,7 @@ from workflows.guards import EXIT_REASON
 from workflows.schema import Definition, Guard
 from workflows.vocabulary import EXIT, PATHWAY, PAUSE, REJOIN, RESUME
 
+ACTIVE = "active"
 PAUSED = "paused"
 EXITED = "exited"
 
@@ -28,11 +29,11 @@ EXITED = "exited"
 def split_state(state: str) -> tuple[str, str]:
     """``'level_2.paused'`` -> ``('level_2', 'paused')``; ``'level_2'`` -> ``('level_2', 'active')``."""
     level, _, status = state.partition(".")
-    return level, status or "active"
+    return level, status or ACTIVE
 
 
 def join_state(level: str, status: str) -> str:
-    return level if status == "active" else f"{level}.{status}"
+    return level if status == ACTIVE else f"{level}.{status}"
 
 
 class TriggerNotAllowed(Exception):
@@ -83,7 +84,7 @@ def compiled_states(definition: Definition) -> list[str]:
     if definition.machine != PATHWAY:
         return list(definition.states)
     return [join_state(level, status) for level in definition.states
-            for status in ("active", PAUSED, EXITED)]
+            for status in (ACTIVE, PAUSED, EXITED)]
 
 
 class CompiledWorkflow:

@@ -11,16 +11,15 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import workflows
-from pathway.facts import COMPLETE, LEVEL_CHANGES
-from workflows.machine import EXITED, PAUSED
-from workflows.schema import STATUS_TRIGGERS, Catalogue, level_triggers, ordered_levels
+from workflows.machine import ACTIVE, EXITED, PAUSED
+from workflows.schema import Catalogue, level_triggers, ordered_levels
+from workflows.vocabulary import COMPLETE, EXIT, PAUSE, REGISTER, REJOIN, RESUME
 
-# The built-in pathway triggers, by the names the workflow layer gives them.
-PAUSE, RESUME, EXIT, REJOIN = STATUS_TRIGGERS
-REGISTER = LEVEL_CHANGES[0]
+__all__ = ["ACTIVE", "EXIT", "PAUSE", "REGISTER", "REJOIN", "RESUME", "STATUSES", "TRAINING_COMPLETED",
+           "Levels", "configured_levels", "levels_of"]
+
 TRAINING_COMPLETED = COMPLETE
 STATUSES = (PAUSED, EXITED)
-ACTIVE = "active"  # the status of a member neither paused nor exited
 
 
 @dataclass(frozen=True)
