@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, render_template
 from werkzeug.routing import IntegerConverter
 
-from api import db, errors, logs
+from api import db, errors, intake, logs, security
 from api.schemas import ErrorSchema
 from pathway.cli import cli as pathway_cli
 from pathway.config import Settings
@@ -29,6 +29,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.url_map.converters["int"] = BoundedIntegerConverter
     logs.init_app(app)
+    intake.init_app(app)
+    security.init_app(app)
     app.config.update(
         DATABASE_URL=settings.database_url,
         PATHWAY_TIMEZONE=settings.timezone,

@@ -24,6 +24,25 @@ MESSAGES = {
     422: "Some fields are not valid.",
     431: "The request headers are too large.",
     500: "Something went wrong on our side; nothing was changed. Please try again.",
+    503: "The service is not available just now.",
+}
+
+# The stable slug of every answer that has no more specific one (API.md: every error body
+# carries ``error``). Domain refusals bring their own (``invalid_trigger``, ``duplicate`` ...).
+SLUGS = {
+    400: "malformed_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    414: "address_too_long",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    431: "headers_too_large",
+    500: "internal_error",
+    503: "unavailable",
 }
 
 
@@ -53,6 +72,7 @@ def _as_list(value: Any) -> list[str]:
 def payload(code: int, message: str, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "status": HTTPStatus(code).phrase, "message": message}
     body.update({k: v for k, v in extra.items() if v is not None})
+    body.setdefault("error", SLUGS.get(code, "error"))
     return body
 
 
@@ -74,8 +94,6 @@ class PathwayApi(Api):
                     "Some fields are not valid: " + ", ".join(sorted(errors)) + ".")
         if isinstance(data.get("error"), str):
             extra["error"] = data["error"]
-        if code == 422:
-            extra.setdefault("error", "invalid_input")
         body = payload(code, message, **extra)
         headers = dict(data.get("headers") or {})
         if isinstance(error, MethodNotAllowed) and error.valid_methods:

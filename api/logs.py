@@ -28,7 +28,10 @@ SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 CODE = re.compile(r"^[a-z0-9_.:-]{0,64}$")
 # Extra fields a log call may pass; free-text values are dropped (see CODE).
 CODED_EXTRAS = ("event", "reason", "error")
-QUERY = re.compile(r"\?[^\s\"]*")
+QUERY = re.compile(r"\?[^\s\"']*")
+# Loggers whose messages may quote a request line: the development server's request log, and
+# gunicorn's "Invalid request from ip=...: <the line>" when it refuses one.
+QUOTES_REQUEST_LINES = ("werkzeug", "gunicorn.error")
 
 
 class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
@@ -71,8 +74,7 @@ class JsonFormatter(logging.Formatter):
 
 def _message(record: logging.LogRecord) -> str:
     message = record.getMessage()
-    if record.name == "werkzeug":
-        # The development server logs the request line with its query string.
+    if record.name in QUOTES_REQUEST_LINES:
         message = QUERY.sub("", message)
     return message
 

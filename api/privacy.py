@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from api.access import member_in_scope
-from api.auth import current_caller, roles
+from api.auth import ADMINS, OWNERS, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session, write_session_for_side_effects
 from api.idempotent import HEADER, respond_once
@@ -20,9 +20,6 @@ from pathway.store.paging import paginate
 
 blp = Blueprint("privacy", __name__,
                 description="UK GDPR: the read audit, subject access export and erasure.")
-
-OWNER_ROLES = ("admin", "member")
-
 
 class AccessRecordSchema(Schema):
     at = fields.AwareDateTime(required=True)
@@ -117,7 +114,7 @@ class ErasureSchema(Schema):
 class AccessLog(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, AccessLogPage)
-    @roles(*OWNER_ROLES)
+    @roles(*OWNERS)
     def get(self, args, member_id):  # type: ignore[no-untyped-def]
         """Who read this member's record, newest first (admins, and the member themself)."""
         member = member_in_scope(member_id, action="access_log")
@@ -129,7 +126,7 @@ class AccessLog(MethodView):
 @blp.route("/members/<int:member_id>/export")
 class Export(MethodView):
     @blp.response(200, ExportSchema)
-    @roles(*OWNER_ROLES)
+    @roles(*OWNERS)
     def get(self, member_id):  # type: ignore[no-untyped-def]
         """Everything held about this member (subject access), for admins and the member."""
         member = member_in_scope(member_id, action="export")
@@ -142,7 +139,7 @@ class Erase(MethodView):
     @blp.response(201, ErasureSchema)
     @blp.doc(parameters=[{"in": "header", "name": HEADER, "required": False,
                           "schema": {"type": "string", "maxLength": 200}}])
-    @roles("admin")
+    @roles(*ADMINS)
     def post(self, data, member_id):  # type: ignore[no-untyped-def]
         """Erase the display name and every free-text field; coded history stays. Once only."""
         def run():  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from api.auth import ALL_ROLES, current_caller, roles
+from api.auth import ADMINS, ALL_ROLES, current_caller, roles
 from api.db import session
 from api.schemas import PageArgs, Slug, Text, page_of
 from pathway.people.units import UNIT_KINDS, create_unit, unit_by_code, units_query
@@ -43,7 +43,7 @@ class Units(MethodView):
 
     @blp.arguments(UnitSchema)
     @blp.response(201, UnitSchema)
-    @roles("admin")
+    @roles(*ADMINS)
     def post(self, data):  # type: ignore[no-untyped-def]
         """Add a unit (admin)."""
         unit = create_unit(session(), **data)
@@ -61,7 +61,7 @@ class UnitByCode(MethodView):
 
     @blp.arguments(UnitPatchSchema)
     @blp.response(200, UnitSchema)
-    @roles("admin")
+    @roles(*ADMINS)
     def patch(self, data, code):  # type: ignore[no-untyped-def]
         """Rename or re-describe a unit (admin). Its code never changes."""
         if not data:
