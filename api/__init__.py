@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         PATHWAY_TIMEZONE=settings.timezone,
         PATHWAY_WORKFLOWS=settings.workflows,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        PATHWAY_IDEMPOTENCY_DAYS=settings.idempotency_days,
         API_TITLE="Pathway",
         API_VERSION="1.0.0",
         OPENAPI_VERSION="3.0.3",

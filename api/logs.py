@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sys
 import time
@@ -22,6 +21,8 @@ from typing import Any, TextIO
 
 from flask import Flask, Response, g, has_request_context, request
 from flask.logging import default_handler
+
+from pathway.config import Settings
 
 REQUEST_ID_HEADER = "X-Request-Id"
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -105,7 +106,7 @@ def configure(level: str | int | None = None) -> None:
         handler.setFormatter(JsonFormatter())
         handler.addFilter(RequestContext())
         root.addHandler(handler)
-    root.setLevel(level or os.environ.get("PATHWAY_LOG_LEVEL", "INFO").upper())
+    root.setLevel(level or Settings.from_env().log_level)
     # transitions narrates every state callback at INFO: noise, one line per firing.
     logging.getLogger("transitions").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.access import member_in_scope, note_reads
@@ -18,6 +18,7 @@ from pathway.people.members import (
     members_query,
     pathway_of,
     register_member,
+    rename,
     transfer,
 )
 from pathway.people.units import unit_by_code
@@ -53,7 +54,11 @@ class MemberSchema(Schema):
 
 
 class MemberPatchSchema(Schema):
-    display_name = Text(allow_none=True, max_length=200)
+    display_name = Text(required=True, allow_none=True, max_length=200, metadata={
+        "description": "The new display name, or null to clear it. After an erasure a name "
+                       "is refused (409 `erased`) until an admin restores personal data."})
+    reason = Text(load_default=None, allow_none=True, max_length=500, metadata={
+        "description": "Why, kept in the change log with who and when."})
 
 
 class MemberFilterArgs(PageArgs):
@@ -124,12 +129,13 @@ class MemberById(MethodView):
     @blp.response(200, MemberSchema)
     @roles(*WRITERS)
     def patch(self, data, member_id):  # type: ignore[no-untyped-def]
-        """Change the display name (the only editable field; moving unit is a transfer)."""
-        if not data:
-            abort(422, message="Nothing to change: send display_name.",
-                  errors={"_body": ["Send display_name."]})
+        """Change the display name (the only editable field; moving unit is a transfer).
+
+        Recorded in the change log: who, when, and the reason if given.
+        """
         member = member_in_scope(member_id)
-        member.display_name = data["display_name"]
+        rename(session(), member, data["display_name"], current_caller().actor,
+               reason=data["reason"])
         session().commit()
         return member_view(catalogue(), member, pathway_of(session(), member))
 

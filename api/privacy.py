@@ -14,6 +14,7 @@ from api.db import session, write_session_for_side_effects
 from api.idempotent import HEADER, respond_once
 from api.members import PathwaySchema
 from api.schemas import EventSchema, PageArgs, Text, page_of
+from pathway import clock
 from pathway.events import event_view
 from pathway.people import audit, privacy
 from pathway.store.paging import paginate
@@ -81,6 +82,17 @@ class ExportUserSchema(Schema):
     last_used_at = fields.AwareDateTime(required=True, allow_none=True)
 
 
+class ChangeSchema(Schema):
+    at = fields.AwareDateTime(required=True)
+    actor = fields.String(required=True)
+    role = fields.String(required=True)
+    action = fields.String(required=True, metadata={
+        "description": "`rename` (display name), `restore_personal_data` (an erasure lifted)."})
+    fields_ = fields.List(fields.String(), required=True, data_key="fields",
+                          attribute="fields", metadata={"description": "What was changed."})
+    reason = fields.String(required=True, allow_none=True)
+
+
 class ExportSchema(Schema):
     exported_at = fields.AwareDateTime(required=True)
     member = fields.Nested(ExportMemberSchema, required=True)
@@ -94,12 +106,27 @@ class ExportSchema(Schema):
                              metadata={"description": "Newest first."})
     users = fields.List(fields.Nested(ExportUserSchema), required=True,
                         metadata={"description": "Accounts linked to the member."})
+    changes = fields.List(fields.Nested(ChangeSchema), required=True,
+                          metadata={"description": "Changes to the member's details, oldest "
+                                                   "first."})
 
 
 class ErasureRequestSchema(Schema):
     reason = Text(required=True, min_length=1, max_length=privacy.MAX_REASON_LENGTH,
                   metadata={"description": "Why the record is erased (for example the request's "
                                            "reference). Kept on the record: no personal data."})
+
+
+class RestoreRequestSchema(Schema):
+    reason = Text(required=True, min_length=1, max_length=privacy.MAX_REASON_LENGTH,
+                  metadata={"description": "Why personal data may be kept again (for example "
+                                           "the member asked to be named). Kept in the "
+                                           "change log."})
+
+
+class RestoreSchema(Schema):
+    member_id = fields.Integer(required=True)
+    restored_at = fields.AwareDateTime(required=True)
 
 
 class ErasureSchema(Schema):
@@ -141,7 +168,11 @@ class Erase(MethodView):
                           "schema": {"type": "string", "maxLength": 200}}])
     @roles(*ADMINS)
     def post(self, data, member_id):  # type: ignore[no-untyped-def]
-        """Erase the display name and every free-text field; coded history stays. Once only."""
+        """Erase the display name and every free-text field; coded history stays.
+
+        Afterwards no display name or free text is kept until an admin restores personal
+        data. Erasing again erases whatever was added since.
+        """
         def run():  # type: ignore[no-untyped-def]
             caller = current_caller()
             member = member_in_scope(member_id, action="erase")
@@ -152,6 +183,22 @@ class Erase(MethodView):
                                          "event": event_view(outcome.event, session())})
 
         return respond_once(run)
+
+
+@blp.route("/members/<int:member_id>/restore-personal-data")
+class RestorePersonalData(MethodView):
+    @blp.arguments(RestoreRequestSchema)
+    @blp.response(201, RestoreSchema)
+    @roles(*ADMINS)
+    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+        """Lift an erasure, saying why: a display name and free text may be kept again.
+
+        409 `not_erased` when the member's data is not erased now.
+        """
+        member = member_in_scope(member_id, action="restore")
+        privacy.restore_personal_data(session(), member, data["reason"], current_caller().actor)
+        session().commit()
+        return {"member_id": member.id, "restored_at": clock.now()}
 
 
 def record_audited_read(response: Response) -> Response:

@@ -9,7 +9,13 @@ from marshmallow import Schema, fields, validate
 from api.auth import ADMINS, ALL_ROLES, current_caller, roles
 from api.db import session
 from api.schemas import PageArgs, Slug, Text, page_of
-from pathway.people.units import UNIT_KINDS, create_unit, unit_by_code, units_query
+from pathway.people.units import (
+    UNIT_KINDS,
+    create_unit,
+    describe_unit,
+    unit_by_code,
+    units_query,
+)
 from pathway.store.paging import paginate
 
 blp = Blueprint("units", __name__, description="Inpatient units, houses and teams.")
@@ -26,6 +32,8 @@ class UnitPatchSchema(Schema):
     name = Text(min_length=1, max_length=200)
     kind = fields.String(validate=validate.OneOf(UNIT_KINDS))
     locality = Text(allow_none=True, max_length=200)
+    reason = Text(load_default=None, allow_none=True, max_length=500, metadata={
+        "description": "Why, kept in the change log with who and when."})
 
 
 UnitPage = page_of(UnitSchema, "UnitPage")
@@ -63,12 +71,15 @@ class UnitByCode(MethodView):
     @blp.response(200, UnitSchema)
     @roles(*ADMINS)
     def patch(self, data, code):  # type: ignore[no-untyped-def]
-        """Rename or re-describe a unit (admin). Its code never changes."""
+        """Rename or re-describe a unit (admin). Its code never changes.
+
+        Recorded in the change log: who, when, which fields, and the reason if given.
+        """
+        reason = data.pop("reason")
         if not data:
             abort(422, message="Nothing to change: send name, kind or locality.",
                   errors={"_body": ["Send at least one of: name, kind, locality."]})
         unit = unit_by_code(session(), code, current_caller())
-        for key, value in data.items():
-            setattr(unit, key, value)
+        describe_unit(session(), unit, data, current_caller().actor, reason=reason)
         session().commit()
         return unit

@@ -173,7 +173,7 @@ def demo_token(url: str | None) -> None:
     if revoked:
         click.echo(f"Revoked {revoked} earlier {demo.DEMO_ADMIN} token"
                    f"{'s' if revoked != 1 else ''}.", err=True)
-    click.echo(f"Pathway is at {url or 'http://127.0.0.1:' + os.environ.get('PORT', '5000')}")
+    click.echo(f"Pathway is at {url or f'http://127.0.0.1:{settings().port}'}")
     click.echo(f"Demo admin token: {token}")
 
 
@@ -257,7 +257,7 @@ REQUEST_LINE_LIMIT = 8190
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int,
+@click.option("--port", default=lambda: settings().port, type=int,
               show_default="5000 or $PORT")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from pathway import clock
 from pathway.engine import PATHWAY, Actor, Firing, Outcome, fire, register
 from pathway.errors import Conflict, Duplicate, InvalidInput, NotFound
+from pathway.people import changes
 from pathway.people.access import Caller
 from pathway.people.units import unit_by_code
 from pathway.progress import pathway_summary
@@ -110,6 +111,25 @@ def transfer(session: Session, catalogue: Catalogue, member: Member, unit_code: 
     return fire(session, catalogue, member, PATHWAY,
                 Firing(trigger="transfer", reason=reason, on=on, unit_id=unit.id,
                        expected_version=expected_version), actor, zone)
+
+
+RENAME = "rename"
+
+
+def rename(session: Session, member: Member, display_name: str | None, actor: Actor, *,
+           reason: str | None = None) -> None:
+    """Change the display name, recorded in the change log (not committed).
+
+    After an erasure a new name is refused until an admin restores personal data; clearing
+    the name is always allowed.
+    """
+    from pathway.people import privacy
+
+    if display_name is not None:
+        privacy.refuse_text_after_erasure(session, member, "a display name")
+    member.display_name = display_name
+    changes.record_change(session, actor, RENAME, ["display_name"], reason=reason,
+                          member_id=member.id)
 
 
 def member_view(catalogue: Catalogue, member: Member, instance: Instance) -> dict[str, Any]:

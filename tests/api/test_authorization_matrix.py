@@ -172,6 +172,9 @@ MATRIX: dict[tuple[str, str], Row] = {
                                                          record(SUBJECT_AND_ADMIN, 200)),
     (f"{V1}/members/<int:member_id>/erase", "POST"): Row(post(
         "/members/{id}/erase", lambda c: {"reason": "Subject request SR-1"}), record(ADMIN, 201)),
+    (f"{V1}/members/<int:member_id>/restore-personal-data", "POST"): Row(post(
+        "/members/{id}/restore-personal-data", lambda c: {"reason": "The member asked to be named"}),
+        record(ADMIN, 201), prepare=("erased",)),
 }
 
 # Not endpoints of the API: files and the OpenAPI document (public by design, see API.md).
@@ -221,6 +224,9 @@ def _prepare(client: Any, admin: str, member_id: int, steps: tuple[str, ...]) ->
         for code in FOUNDATION_MILESTONES:
             answers.append(client.post(f"{base}/milestones", json={"code": code},
                                        headers=headers))
+    if "erased" in steps:
+        answers.append(client.post(f"{base}/erase", json={"reason": "Subject request SR-2"},
+                                   headers=headers))
     if "awarded" in steps:
         answers.append(client.post(f"{base}/accreditations", json={"award": AWARD},
                                    headers=headers))
