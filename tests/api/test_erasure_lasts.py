@@ -98,7 +98,8 @@ def test_erasing_again_erases_what_was_added_since(client, auth, member, db_url)
     assert again.get_json()["events_cleared"] >= 1
     with unit_of_work(db_url, write=False) as s:
         member = s.get(Member, member_id)
-        assert member is not None and member.display_name is None
+        assert member is not None
+        assert member.display_name is None
         texts = s.execute(select(Event.reason, Event.note).where(
             Event.member_id == member_id, Event.trigger != "erase")).all()
         change_reasons = s.scalars(select(ChangeRecord.reason).where(
