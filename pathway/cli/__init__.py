@@ -47,8 +47,15 @@ def db() -> None:
 def db_upgrade() -> None:
     """Create or migrate the schema to the latest version."""
     url = settings().database_url
+    before = migrate.current(url)
     migrate.upgrade(url)
-    click.echo("Database is up to date.", err=True)
+    after = migrate.current(url)
+    if not before:
+        click.echo(f"Created the database schema (revision {after}).", err=True)
+    elif before != after:
+        click.echo(f"Upgraded the database schema from revision {before} to {after}.", err=True)
+    else:
+        click.echo(f"The database schema is up to date (revision {after}).", err=True)
 
 
 @cli.group()
