@@ -1,12 +1,13 @@
 """What a request must look like before any view reads it, checked in this order.
 
 1. The address is not too long (414; gunicorn refuses longer request lines itself).
-2. The caller is who they say and has a role the operation allows (``api.auth``): nobody
+2. The body is within the size limit however it is sent (413, before anything else costs:
+   a declared ``Content-Length`` is refused unread, a chunked body is read up to the limit).
+3. The caller is who they say and has a role the operation allows (``api.auth``): nobody
    without a token gets the server to parse a body or to say which fields it expects.
-3. The body: JSON by its Content-Type (415), within the size limit however it is sent
-   (413: ``Content-Length`` is refused by Werkzeug, a chunked body here), nested no deeper
-   than any real request (400, never a RecursionError), and text that can be stored (a lone
-   UTF-16 surrogate such as ``"\\ud800"`` is valid JSON but not UTF-8: 422 naming the field).
+4. The body: JSON by its Content-Type (415), nested no deeper than any real request (400,
+   never a RecursionError), and text that can be stored (a lone UTF-16 surrogate such as
+   ``"\\ud800"`` is valid JSON but not UTF-8: 422 naming the field).
 """
 
 from __future__ import annotations
@@ -35,10 +36,18 @@ def check_address() -> None:
                            "send less in the query string.")
 
 
+def check_size() -> None:
+    if request.method not in BODY_METHODS:
+        return
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None and (request.content_length or 0) > limit:
+        abort(413)
+    _read_chunked_body_within_limit(limit)
+
+
 def check_body() -> None:
     if request.method not in BODY_METHODS:
         return
-    _read_chunked_body_within_limit()
     if not request.content_length:
         return  # no body: the operation's schema says whether one was needed (422)
     if not request.is_json:
@@ -55,14 +64,13 @@ def check_body() -> None:
               errors=faults)
 
 
-def _read_chunked_body_within_limit() -> None:
+def _read_chunked_body_within_limit(limit: int) -> None:
     """A body sent without Content-Length (chunked) is read here up to the limit, so that one
     over it is refused with 413 exactly as a declared length would be, never cut short."""
     environ = request.environ
     if environ.get("CONTENT_LENGTH") or "chunked" not in environ.get(
             "HTTP_TRANSFER_ENCODING", "").lower():
         return
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
     data = environ["wsgi.input"].read(limit + 1)
     if len(data) > limit:
         abort(413)
@@ -110,5 +118,6 @@ def _has_surrogate(text: str) -> bool:
 def init_app(app: Flask) -> None:
     """Hook the checks in, after the request line's timer and before any view."""
     app.before_request(check_address)
+    app.before_request(check_size)
     app.before_request(auth.authenticate_for_endpoint)
     app.before_request(check_body)

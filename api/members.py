@@ -10,8 +10,9 @@ from api.access import member_in_scope, note_reads
 from api.auth import RECORD_ROLES, WRITERS, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
+from api.fields import Day, Reference, Slug, Text
 from api.idempotent import respond_once
-from api.schemas import Day, EventSchema, PageArgs, Slug, Text, page_of
+from api.schemas import EventSchema, PageArgs, page_of
 from pathway.events import event_view, events_query
 from pathway.people.members import (
     member_view,
@@ -41,7 +42,7 @@ class PathwaySchema(Schema):
 
 class MemberSchema(Schema):
     id = fields.Integer(dump_only=True)
-    reference = Text(required=True, min_length=1, max_length=64,
+    reference = Reference(required=True,
                      metadata={"example": "SU-0042",
                                "description": "A local pseudonymous reference, unique."})
     kind = fields.String(required=True, validate=validate.OneOf(MEMBER_KINDS))

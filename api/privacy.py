@@ -11,9 +11,10 @@ from api.access import member_in_scope
 from api.auth import ADMINS, OWNERS, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session, write_session_for_side_effects
+from api.fields import Text
 from api.idempotent import HEADER, respond_once
 from api.members import PathwaySchema
-from api.schemas import EventSchema, PageArgs, Text, page_of
+from api.schemas import EventSchema, PageArgs, page_of
 from pathway import clock
 from pathway.events import event_view
 from pathway.people import audit, privacy

@@ -15,7 +15,7 @@ from api.access import note_reads_by_reference
 from api.auth import current_caller, roles
 from api.context import zone
 from api.db import session
-from api.schemas import DayArg, Text
+from api.fields import DayArg, Text
 from pathway import clock
 from pathway.reports import charts
 from pathway.reports.attrition import attrition

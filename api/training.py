@@ -10,9 +10,9 @@ from api.access import member_in_scope
 from api.auth import ALL_ROLES, RECORD_ROLES, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
+from api.fields import IDEMPOTENCY_HEADER, Day, ExpectedVersion, Text
 from api.idempotent import respond_once
-from api.milestones import IDEMPOTENCY_HEADER, ExpectedVersion
-from api.schemas import Day, ErrorSchema, EventSchema, PageArgs, Text, page_of
+from api.schemas import ErrorSchema, EventSchema, PageArgs, page_of
 from pathway.engine import Firing
 from pathway.events import event_view
 from pathway.programme import training

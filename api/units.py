@@ -8,7 +8,8 @@ from marshmallow import Schema, fields, validate
 
 from api.auth import ADMINS, ALL_ROLES, current_caller, roles
 from api.db import session
-from api.schemas import PageArgs, Slug, Text, page_of
+from api.fields import Slug, Text
+from api.schemas import PageArgs, page_of
 from pathway.people.units import (
     UNIT_KINDS,
     create_unit,

@@ -15,6 +15,7 @@ from pathway.engine import PATHWAY, Actor, Firing, Outcome, fire, register
 from pathway.errors import Conflict, Duplicate, InvalidInput, NotFound
 from pathway.people import changes
 from pathway.people.access import Caller
+from pathway.people.references import normalise_reference
 from pathway.people.units import unit_by_code
 from pathway.progress import pathway_summary
 from pathway.store.models import Instance, Member
@@ -36,6 +37,7 @@ def register_member(session: Session, catalogue: Catalogue, actor: Actor, *, ref
                     status: str | None = None, zone: ZoneInfo,
                     caller: Caller | None = None) -> Member:
     """Add a member at the start of their pathway (or at an imported level and status)."""
+    reference = normalise_reference(reference)
     if kind not in MEMBER_KINDS:
         raise InvalidInput("kind", f"Unknown kind {kind!r}; kinds are: {', '.join(MEMBER_KINDS)}.")
     unit_row = unit_by_code(session, unit, caller)
