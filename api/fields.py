@@ -16,8 +16,9 @@ import flask_smorest
 from flask import Flask
 from marshmallow import ValidationError, fields, validate
 
-from api.context import catalogue
+from api.context import catalogue, zone
 from api.idempotent import HEADER
+from pathway import clock
 from pathway.clock import FIRST_DAY, LAST_DAY, within_calendar
 from pathway.people.references import MAX_LENGTH as REFERENCE_LENGTH
 from pathway.people.references import normalised_reference
@@ -153,6 +154,14 @@ class DayArg(fields.String):
 def _reason_given(value: str) -> None:
     if not value.strip():
         raise ValidationError("Give a reason: it is kept in the member's history.")
+
+
+def not_in_future(day: date) -> None:
+    """A day that has happened: today in the service's time zone at the latest."""
+    today = clock.today(zone())
+    if day > today:
+        raise ValidationError(f"The date {day.isoformat()} is in the future (today is "
+                              f"{today.isoformat()}).")
 
 
 def Reason(**kwargs: Any) -> Text:  # noqa: N802 - reads as a field type like Text

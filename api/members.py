@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from api.access import member_in_scope, note_reads
 from api.auth import RECORD_ROLES, WRITERS, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
-from api.fields import Day, Reference, Slug, Text
+from api.fields import Day, Reference, Slug, Text, not_in_future
 from api.idempotent import respond_once
 from api.schemas import EventSchema, PageArgs, page_of
+from pathway.errors import NotFound
 from pathway.events import event_view, events_query
 from pathway.people.members import (
     member_view,
@@ -49,9 +52,22 @@ class MemberSchema(Schema):
     unit = Slug(required=True, metadata={"example": "cefn-yr-afon"})
     display_name = Text(load_default=None, allow_none=True, max_length=200,
                         metadata={"description": "Optional, erasable."})
-    joined_on = Day(load_default=None, metadata={"description": "Not in the future; defaults to "
-                                                                "today."})
+    joined_on = Day(load_default=None, validate=not_in_future,
+                    metadata={"description": "Not in the future; defaults to today."})
     pathway = fields.Nested(PathwaySchema, dump_only=True)
+
+    def handle_error(self, error: ValidationError, data: Any, *, many: bool,
+                     **kwargs: Any) -> None:
+        """When other fields are invalid, an unknown unit is named with them (one 422 with
+        every problem); alone it is a 404 like any unknown unit."""
+        messages = error.messages
+        unit = data.get("unit") if isinstance(data, dict) else None
+        if isinstance(messages, dict) and isinstance(unit, str) and "unit" not in messages:
+            try:
+                unit_by_code(session(), unit, current_caller())
+            except NotFound as missing:
+                messages["unit"] = [missing.message]
+        raise error
 
 
 class MemberPatchSchema(Schema):
