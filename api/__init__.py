@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, render_template
 from werkzeug.routing import IntegerConverter
 
-from api import db, errors, intake, logs, security
+from api import db, errors, intake, logs, openapi, security
 from api.schemas import ErrorSchema
 from pathway.cli import cli as pathway_cli
 from pathway.config import Settings
@@ -86,6 +86,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     @app.get("/")
     def home() -> str:
         return render_template("home.html")
+
+    @app.get("/api/v1/docs")
+    def api_docs() -> str:
+        """The OpenAPI document as a page to read, served from here (nothing from elsewhere)."""
+        return render_template("api_docs.html", **openapi.page(api.document()))
 
     engine_for(app.config["DATABASE_URL"])
     return app

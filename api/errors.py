@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 from typing import Any
 
@@ -77,7 +78,17 @@ def payload(code: int, message: str, **extra: Any) -> dict[str, Any]:
 
 
 class PathwayApi(Api):
-    """flask-smorest's Api with our error shape, and the Allow header kept on 405."""
+    """flask-smorest's Api with our error shape, the Allow header kept on 405, and the
+    OpenAPI document completed by ``api.openapi`` (roles, refusals, examples)."""
+
+    def document(self) -> dict[str, Any]:
+        from api.openapi import complete
+
+        return complete(current_app, self.spec.to_dict())
+
+    def _openapi_json(self) -> Response:
+        return current_app.response_class(
+            json.dumps(self.document(), indent=2, sort_keys=False), mimetype="application/json")
 
     def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
         code = error.code or 500

@@ -89,6 +89,7 @@ UNIT_READ = {**allowed(EVERYONE, 200, out=404), "admin": (200, 200), "member": (
 
 MATRIX: dict[tuple[str, str], Row] = {
     ("/", "GET"): Row(lambda c: ("/", None), public(), public=True),
+    (f"{V1}/docs", "GET"): Row(path("/docs"), public(), public=True),
     (f"{V1}/health", "GET"): Row(path("/health"), public(), public=True),
     (f"{V1}/health/live", "GET"): Row(path("/health/live"), public(), public=True),
     (f"{V1}/health/ready", "GET"): Row(path("/health/ready"), public(), public=True),
