@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import current_app, g, request
 from flask_smorest import abort
 
+from api.errors import refuse
 from pathway.people import users
 from pathway.people.access import (
     ADMINISTER,
@@ -58,7 +59,7 @@ def authenticate() -> Caller:
         current_app.logger.warning("authentication failed",
                                    extra={"event": "auth_failed",
                                           "reason": "missing" if not token else "invalid"})
-        abort(401, headers={"WWW-Authenticate": "Bearer"})
+        refuse(401, headers={"WWW-Authenticate": "Bearer"})
     return caller
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask, Response, current_app, jsonify, request
-from flask_smorest import Api
+from flask_smorest import Api, abort
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from pathway.errors import Conflict, InvalidInput, NotFound, PathwayError
@@ -70,6 +70,12 @@ def _as_list(value: Any) -> list[str]:
     return [str(value)]
 
 
+def refuse(code: int, **kwargs: Any) -> NoReturn:
+    """``flask_smorest.abort`` (the API's error shape), typed as never returning."""
+    abort(code, **kwargs)
+    raise AssertionError("abort always raises")
+
+
 def payload(code: int, message: str, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "status": HTTPStatus(code).phrase, "message": message}
     body.update({k: v for k, v in extra.items() if v is not None})
@@ -90,7 +96,7 @@ class PathwayApi(Api):
         return current_app.response_class(
             json.dumps(self.document(), indent=2, sort_keys=False), mimetype="application/json")
 
-    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException):
         code = error.code or 500
         data = getattr(error, "data", None) or {}
         extra: dict[str, Any] = {}

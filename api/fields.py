@@ -147,7 +147,9 @@ class DayArg(fields.String):
         kwargs.setdefault("load_default", None)
         super().__init__(metadata=metadata, **kwargs)
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+    # A query string's text becomes a date: the value type differs from String's on purpose.
+    def _deserialize(self, value: Any, attr: str | None, data: Any,  # type: ignore[override]
+                     **kwargs: Any) -> date:
         return _parse_day(super()._deserialize(value, attr, data, **kwargs))
 
 

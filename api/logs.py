@@ -35,13 +35,13 @@ QUERY = re.compile(r"\?[^\s\"']*")
 QUOTES_REQUEST_LINES = ("werkzeug", "gunicorn.error")
 
 
-class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+class _Stderr(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is now (test runners swap it)."""
 
     def __init__(self) -> None:
         super().__init__()
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stderr
 

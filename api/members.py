@@ -103,7 +103,7 @@ MemberPage = page_of(MemberSchema, "MemberPage")
 EventPage = page_of(EventSchema, "EventPage")
 
 
-def _member_dict(member_id: int):  # type: ignore[no-untyped-def]
+def _member_dict(member_id: int):
     member = member_in_scope(member_id)
     return member_view(catalogue(), member, pathway_of(session(), member))
 
@@ -113,7 +113,7 @@ class Members(MethodView):
     @blp.arguments(MemberFilterArgs, location="query")
     @blp.response(200, MemberPage)
     @roles(*RECORD_ROLES)
-    def get(self, args):  # type: ignore[no-untyped-def]
+    def get(self, args):
         """Members in your scope, filtered by unit, kind, level and status."""
         unit_id = unit_by_code(session(), args["unit"], current_caller()).id if args["unit"] else None
         statement = members_query(current_caller(), unit_id=unit_id, kind=args["kind"] or None,
@@ -125,7 +125,7 @@ class Members(MethodView):
     @blp.arguments(MemberSchema)
     @blp.response(201, MemberSchema)
     @roles(*WRITERS)
-    def post(self, data):  # type: ignore[no-untyped-def]
+    def post(self, data):
         """Register a member: their pathway starts at Level 1, active."""
         caller = current_caller()
         member = register_member(session(), catalogue(), caller.actor, zone=zone(),
@@ -138,14 +138,14 @@ class Members(MethodView):
 class MemberById(MethodView):
     @blp.response(200, MemberSchema)
     @roles(*RECORD_ROLES)
-    def get(self, member_id):  # type: ignore[no-untyped-def]
+    def get(self, member_id):
         """One member with their pathway now."""
         return _member_dict(member_id)
 
     @blp.arguments(MemberPatchSchema)
     @blp.response(200, MemberSchema)
     @roles(*WRITERS)
-    def patch(self, data, member_id):  # type: ignore[no-untyped-def]
+    def patch(self, data, member_id):
         """Change the display name (the only editable field; moving unit is a transfer).
 
         Recorded in the change log: who, when, and the reason if given.
@@ -162,9 +162,9 @@ class Transfer(MethodView):
     @blp.arguments(TransferSchema)
     @blp.response(201, TransferResultSchema)
     @roles(*WRITERS)
-    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+    def post(self, data, member_id):
         """Move a member to another unit; recorded as a `transfer` event on their pathway."""
-        def run():  # type: ignore[no-untyped-def]
+        def run():
             caller = current_caller()
             member = member_in_scope(member_id)
             outcome = transfer(session(), catalogue(), member, data["unit"], caller.actor, caller,
@@ -182,7 +182,7 @@ class MemberEvents(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, EventPage)
     @roles(*RECORD_ROLES)
-    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+    def get(self, args, member_id):
         """Everything that happened to this member, oldest first."""
         member = member_in_scope(member_id)
         page = paginate(session(), events_query(member.id), args["page"], args["page_size"],

@@ -143,7 +143,7 @@ class AccessLog(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, AccessLogPage)
     @roles(*OWNERS)
-    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+    def get(self, args, member_id):
         """Who read this member's record, newest first (admins, and the member themself)."""
         member = member_in_scope(member_id, action="access_log")
         page = paginate(session(), audit.access_log_query(member.id), args["page"],
@@ -155,7 +155,7 @@ class AccessLog(MethodView):
 class Export(MethodView):
     @blp.response(200, ExportSchema)
     @roles(*OWNERS)
-    def get(self, member_id):  # type: ignore[no-untyped-def]
+    def get(self, member_id):
         """Everything held about this member (subject access), for admins and the member."""
         member = member_in_scope(member_id, action="export")
         return privacy.export(session(), catalogue(), member, zone())
@@ -168,13 +168,13 @@ class Erase(MethodView):
     @blp.doc(parameters=[{"in": "header", "name": HEADER, "required": False,
                           "schema": {"type": "string", "maxLength": 200}}])
     @roles(*ADMINS)
-    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+    def post(self, data, member_id):
         """Erase the display name and every free-text field; coded history stays.
 
         Afterwards no display name or free text is kept until an admin restores personal
         data. Erasing again erases whatever was added since.
         """
-        def run():  # type: ignore[no-untyped-def]
+        def run():
             caller = current_caller()
             member = member_in_scope(member_id, action="erase")
             outcome, cleared = privacy.erase(session(), catalogue(), member, data["reason"],
@@ -191,7 +191,7 @@ class RestorePersonalData(MethodView):
     @blp.arguments(RestoreRequestSchema)
     @blp.response(201, RestoreSchema)
     @roles(*ADMINS)
-    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+    def post(self, data, member_id):
         """Lift an erasure, saying why: a display name and free text may be kept again.
 
         409 `not_erased` when the member's data is not erased now.

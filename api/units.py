@@ -45,7 +45,7 @@ class Units(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, UnitPage)
     @roles(*ALL_ROLES)
-    def get(self, args):  # type: ignore[no-untyped-def]
+    def get(self, args):
         """The units in your scope."""
         return paginate(session(), units_query(current_caller()), args["page"],
                         args["page_size"]).as_dict()
@@ -53,7 +53,7 @@ class Units(MethodView):
     @blp.arguments(UnitSchema)
     @blp.response(201, UnitSchema)
     @roles(*ADMINS)
-    def post(self, data):  # type: ignore[no-untyped-def]
+    def post(self, data):
         """Add a unit (admin)."""
         unit = create_unit(session(), **data)
         session().commit()
@@ -64,14 +64,14 @@ class Units(MethodView):
 class UnitByCode(MethodView):
     @blp.response(200, UnitSchema)
     @roles(*ALL_ROLES)
-    def get(self, code):  # type: ignore[no-untyped-def]
+    def get(self, code):
         """One unit."""
         return unit_by_code(session(), code, current_caller())
 
     @blp.arguments(UnitPatchSchema)
     @blp.response(200, UnitSchema)
     @roles(*ADMINS)
-    def patch(self, data, code):  # type: ignore[no-untyped-def]
+    def patch(self, data, code):
         """Rename or re-describe a unit (admin). Its code never changes.
 
         Recorded in the change log: who, when, which fields, and the reason if given.

@@ -131,7 +131,7 @@ def users_revoke(name_or_id: str) -> None:
                 ids = ", ".join(str(u.id) for u in active)
                 raise click.ClickException(f"{len(active)} active users are named "
                                            f"{name_or_id!r} (ids {ids}); revoke one by id.")
-            user = (active or named or [None])[-1]
+            user = (active or named)[-1] if named else None
         if user is None:
             raise click.ClickException(f"There is no user {name_or_id!r}.")
         if user.revoked_at is not None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, true
+from sqlalchemy.orm import QueryableAttribute
 
 from pathway.engine import Actor
 from pathway.store.models import Member
@@ -89,7 +90,8 @@ class Caller:
             return False
         return self.sees_unit(member.unit_id)
 
-    def unit_clause(self, column: ColumnElement[int]) -> ColumnElement[bool]:
+    def unit_clause(self, column: ColumnElement[int] | QueryableAttribute[int],
+                    ) -> ColumnElement[bool]:
         """A WHERE clause limiting ``column`` (a unit id) to this caller's scope."""
         if self.role == "admin" or self.all_units:
             return true()

@@ -32,7 +32,7 @@ def record_change(session: Session, actor: Actor, action: str, fields: Iterable[
 
 
 def changes_query(*, member_id: int | None = None,
-                  unit_id: int | None = None) -> Select[tuple[ChangeRecord]]:
+                  unit_id: int | None = None) -> Select[ChangeRecord]:
     """A member's or a unit's changes, oldest first."""
     statement = select(ChangeRecord).order_by(ChangeRecord.at, ChangeRecord.id)
     if member_id is not None:

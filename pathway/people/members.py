@@ -71,7 +71,7 @@ def register_member(session: Session, catalogue: Catalogue, actor: Actor, *, ref
 
 def members_query(caller: Caller, *, unit_id: int | None = None, kind: str | None = None,
                   level: str | None = None,
-                  status: str | None = None) -> Select[tuple[Member, Instance]]:
+                  status: str | None = None) -> Select[Member, Instance]:
     """Members in scope with their pathway rows, filtered as asked (rows of (member, pathway))."""
     statement = (select(Member, Instance).join(Instance, (Instance.member_id == Member.id)
                                      & (Instance.machine == PATHWAY))

@@ -57,5 +57,5 @@ def describe_unit(session: Session, unit: Unit, details: dict[str, str | None], 
     return changed
 
 
-def units_query(caller: Caller):  # type: ignore[no-untyped-def]
+def units_query(caller: Caller):
     return select(Unit).where(caller.unit_clause(Unit.id)).order_by(Unit.code)

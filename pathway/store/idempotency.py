@@ -65,7 +65,7 @@ def purge_expired(session: Session, kept_for: timedelta) -> int:
 
 def _purge_now(session: Session, kept_for: timedelta) -> None:
     """Purge at most every ``PURGE_EVERY_S`` per database, so writes do not pay it each time."""
-    url = str(session.get_bind().url)
+    url = str(session.get_bind().engine.url)
     now = time.monotonic()
     if now - _last_purge.get(url, float("-inf")) >= PURGE_EVERY_S:
         _last_purge[url] = now

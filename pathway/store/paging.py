@@ -23,8 +23,8 @@ class Page:
                 "page_size": self.page_size, "total": self.total}
 
 
-def paginate(session: Session, statement: Select[Any], page: int, page_size: int, *,
-             scalars: bool = True) -> Page:
+def paginate(session: Session, statement: Select[*tuple[Any, ...]], page: int,
+             page_size: int, *, scalars: bool = True) -> Page:
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     window = statement.limit(page_size).offset((page - 1) * page_size)
     rows = list(session.scalars(window) if scalars else session.execute(window))
