@@ -19,6 +19,7 @@ from pathway import clock
 from pathway.config import Settings
 from pathway.engine import Actor
 from pathway.errors import PathwayError
+from pathway.people.access import ACTIONS, ROLE_TABLE, ROLES
 from pathway.store import migrate
 from pathway.store.db import unit_of_work
 from pathway.store.models import User
@@ -66,7 +67,7 @@ def users() -> None:
 @users.command("create")
 @click.argument("name")
 @click.option("--role", required=True,
-              type=click.Choice(["admin", "coordinator", "training_lead", "viewer", "member"]))
+              type=click.Choice(ROLES))
 @click.option("--unit", "units", multiple=True, help="A unit code in scope (repeatable).")
 @click.option("--all-units", is_flag=True, help="Scope to every unit.")
 @click.option("--member", "member_id", type=int, help="The member a member-role user is.")
@@ -240,6 +241,17 @@ def _os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "cli"
+
+
+@cli.command("roles")
+def roles_command() -> None:
+    """The roles and what each may do (the table the API checks every request against)."""
+    for role in ROLE_TABLE:
+        scope = ("own record" if role.own_record else "units given" if role.scoped
+                 else "every unit")
+        may = ", ".join(action for action in ACTIONS if action in role.may)
+        click.echo(f"{role.name:<14} {scope:<12} {may}")
+        click.echo(f"{'':<14} {role.summary}")
 
 
 @cli.command("check")

@@ -101,3 +101,4 @@ def test_the_retention_is_a_setting(monkeypatch, db_url):
 
     monkeypatch.setenv("PATHWAY_IDEMPOTENCY_DAYS", "3")
     assert create_app({"DATABASE_URL": db_url}).config["PATHWAY_IDEMPOTENCY_DAYS"] == 3
+
