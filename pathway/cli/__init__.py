@@ -283,7 +283,7 @@ REQUEST_LINE_LIMIT = 8190
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the production server (gunicorn, gthread workers)."""
     try:
-        workflows.load()
+        workflows.load(settings().workflows)
     except DefinitionError as error:
         # Refuse before any worker boots: a half-configured service never serves.
         raise click.ClickException(str(error)) from error
