@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, render_template
 from werkzeug.routing import IntegerConverter
 
-from api import db, errors, logs
+from api import db, errors, intake, logs, openapi, security
 from api.schemas import ErrorSchema
 from pathway.cli import cli as pathway_cli
 from pathway.config import Settings
@@ -29,11 +29,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.url_map.converters["int"] = BoundedIntegerConverter
     logs.init_app(app)
+    intake.init_app(app)
+    security.init_app(app)
     app.config.update(
         DATABASE_URL=settings.database_url,
         PATHWAY_TIMEZONE=settings.timezone,
         PATHWAY_WORKFLOWS=settings.workflows,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        PATHWAY_IDEMPOTENCY_DAYS=settings.idempotency_days,
         API_TITLE="Pathway",
         API_VERSION="1.0.0",
         OPENAPI_VERSION="3.0.3",
@@ -86,6 +89,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     @app.get("/")
     def home() -> str:
         return render_template("home.html")
+
+    @app.get("/api/v1/docs")
+    def api_docs() -> str:
+        """The OpenAPI document as a page to read, served from here (nothing from elsewhere)."""
+        return render_template("api_docs.html", **openapi.page(api.document()))
 
     engine_for(app.config["DATABASE_URL"])
     return app

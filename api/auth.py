@@ -9,8 +9,20 @@ from typing import Any, TypeVar
 from flask import current_app, g, request
 from flask_smorest import abort
 
+from api.errors import refuse
 from pathway.people import users
-from pathway.people.access import Caller
+from pathway.people.access import (
+    ADMINISTER,
+    AWARD,
+    CHANGE_RECORDS,
+    DATA_RIGHTS,
+    READ_RECORDS,
+    READ_REPORTS,
+    RECORD_TRAINING,
+    SEE_PROGRAMME,
+    Caller,
+    allowed_to,
+)
 from pathway.store.db import unit_of_work
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,29 +59,62 @@ def authenticate() -> Caller:
         current_app.logger.warning("authentication failed",
                                    extra={"event": "auth_failed",
                                           "reason": "missing" if not token else "invalid"})
-        abort(401, headers={"WWW-Authenticate": "Bearer"})
+        refuse(401, headers={"WWW-Authenticate": "Bearer"})
     return caller
 
 
+def _admit(allowed: tuple[str, ...]) -> None:
+    """Authenticate once per request (401) and check the role (403)."""
+    if g.get("caller") is None:
+        g.caller = authenticate()
+    if g.caller.role not in allowed:
+        abort(403, message=f"Your role ({g.caller.role}) does not allow this; it needs "
+                           f"one of: {', '.join(allowed)}.")
+
+
 def roles(*allowed: str) -> Callable[[F], F]:
-    """Allow only these roles (401 without a valid token, 403 with another role)."""
+    """Allow only these roles (401 without a valid token, 403 with another role).
+
+    The roles are also checked before the request's body or query is read
+    (``authenticate_for_endpoint``), and the OpenAPI document lists them per operation.
+    """
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            caller = authenticate()
-            g.caller = caller
-            if caller.role not in allowed:
-                abort(403, message=f"Your role ({caller.role}) does not allow this; it needs "
-                                   f"one of: {', '.join(allowed)}.")
+            _admit(allowed)
             return view(*args, **kwargs)
 
-        wrapper._roles = allowed  # type: ignore[attr-defined]
+        wrapper._roles = allowed  # type: ignore[attr-defined]  # read by the checks below
         return wrapper  # type: ignore[return-value]
 
     return decorator
 
 
-ALL_ROLES = ("admin", "coordinator", "training_lead", "viewer", "member")
-RECORD_ROLES = ("admin", "coordinator", "training_lead", "member")
-WRITERS = ("admin", "coordinator")
+def roles_of(view: Any, method: str) -> tuple[str, ...] | None:
+    """The roles a view function (or a MethodView's method) declared, None when public."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        view = getattr(view_class, method.lower(), None)
+        if view is None and method == "HEAD":
+            view = getattr(view_class, "get", None)
+    return getattr(view, "_roles", None)
+
+
+def authenticate_for_endpoint() -> None:
+    """Before the body is parsed: 401 without a valid token, 403 with another role."""
+    if request.routing_exception is not None or request.endpoint is None:
+        return
+    allowed = roles_of(current_app.view_functions[request.endpoint], request.method)
+    if allowed is not None:
+        _admit(allowed)
+
+
+ALL_ROLES = allowed_to(SEE_PROGRAMME)
+RECORD_ROLES = allowed_to(READ_RECORDS)
+WRITERS = allowed_to(CHANGE_RECORDS)
+TRAINERS = allowed_to(RECORD_TRAINING)
+AWARDERS = allowed_to(AWARD)
+REPORTERS = allowed_to(READ_REPORTS)
+OWNERS = allowed_to(DATA_RIGHTS)
+ADMINS = allowed_to(ADMINISTER)

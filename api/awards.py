@@ -12,15 +12,16 @@ from api.access import member_in_scope, note_reads
 from api.auth import ALL_ROLES, RECORD_ROLES, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
-from api.idempotent import respond_once
-from api.milestones import (
+from api.fields import (
     IDEMPOTENCY_HEADER,
     CatalogueBlueprint,
     ExpectedVersion,
     InCatalogue,
     Reason,
+    Text,
 )
-from api.schemas import CriterionSchema, ErrorSchema, EventSchema, PageArgs, Text, page_of
+from api.idempotent import respond_once
+from api.schemas import CriterionSchema, ErrorSchema, EventSchema, PageArgs, page_of
 from pathway.events import event_view
 from pathway.people.units import unit_by_code
 from pathway.programme import awards, readiness

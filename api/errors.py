@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Flask, Response, current_app, jsonify, request
-from flask_smorest import Api
+from flask_smorest import Api, abort
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from pathway.errors import Conflict, EffectiveDateError, InvalidInput, NotFound, PathwayError
@@ -27,6 +28,25 @@ MESSAGES = {
     422: "Some fields are not valid.",
     431: "The request headers are too large.",
     500: "Something went wrong on our side; nothing was changed. Please try again.",
+    503: "The service is not available just now.",
+}
+
+# The stable slug of every answer that has no more specific one (API.md: every error body
+# carries ``error``). Domain refusals bring their own (``invalid_trigger``, ``duplicate`` ...).
+SLUGS = {
+    400: "malformed_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    414: "address_too_long",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    431: "headers_too_large",
+    500: "internal_error",
+    503: "unavailable",
 }
 
 
@@ -53,16 +73,33 @@ def _as_list(value: Any) -> list[str]:
     return [str(value)]
 
 
+def refuse(code: int, **kwargs: Any) -> NoReturn:
+    """``flask_smorest.abort`` (the API's error shape), typed as never returning."""
+    abort(code, **kwargs)
+    raise AssertionError("abort always raises")
+
+
 def payload(code: int, message: str, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "status": HTTPStatus(code).phrase, "message": message}
     body.update({k: v for k, v in extra.items() if v is not None})
+    body.setdefault("error", SLUGS.get(code, "error"))
     return body
 
 
 class PathwayApi(Api):
-    """flask-smorest's Api with our error shape, and the Allow header kept on 405."""
+    """flask-smorest's Api with our error shape, the Allow header kept on 405, and the
+    OpenAPI document completed by ``api.openapi`` (roles, refusals, examples)."""
 
-    def handle_http_exception(self, error: HTTPException):  # type: ignore[override]
+    def document(self) -> dict[str, Any]:
+        from api.openapi import complete
+
+        return complete(current_app, self.spec.to_dict())
+
+    def _openapi_json(self) -> Response:
+        return current_app.response_class(
+            json.dumps(self.document(), indent=2, sort_keys=False), mimetype="application/json")
+
+    def handle_http_exception(self, error: HTTPException):
         code = error.code or 500
         data = getattr(error, "data", None) or {}
         extra: dict[str, Any] = {}
@@ -77,8 +114,6 @@ class PathwayApi(Api):
                     "Some fields are not valid: " + ", ".join(sorted(errors)) + ".")
         if isinstance(data.get("error"), str):
             extra["error"] = data["error"]
-        if code == 422:
-            extra.setdefault("error", "invalid_input")
         body = payload(code, message, **extra)
         headers = dict(data.get("headers") or {})
         if isinstance(error, MethodNotAllowed) and error.valid_methods:

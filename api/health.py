@@ -42,7 +42,7 @@ class Health(MethodView):
     @blp.doc(security=[])
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=ErrorSchema, description="The database is not answering.")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """The database answers a query."""
         try:
             session().execute(text("SELECT 1"))
@@ -55,7 +55,7 @@ class Health(MethodView):
 class Live(MethodView):
     @blp.doc(security=[])
     @blp.response(200, HealthSchema)
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """The process is up and answering (the database is not asked)."""
         return {"status": "ok"}
 
@@ -66,7 +66,7 @@ class Ready(MethodView):
     @blp.response(200, ReadySchema)
     @blp.alt_response(503, schema=ErrorSchema,
                       description="The database is not answering or its schema is not the latest.")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """Ready for traffic: the database answers and its schema is at the latest migration."""
         url = current_app.config["DATABASE_URL"]
         try:

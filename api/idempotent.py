@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -49,7 +50,7 @@ def respond_once(run: Callable[[], dict[str, Any]], status: int = 201) -> Respon
         # has that member in scope (404 otherwise, exactly as a first request would get).
         member_in_scope(member_id)
     digest = idempotency.request_hash(request.method, request.path, request.get_json(silent=True))
-    stored = idempotency.recall(session(), caller.user_id, key, digest)
+    stored = idempotency.recall(session(), caller.user_id, key, digest, _kept_for())
     if stored is not None:
         return _replay(stored)
     try:
@@ -62,7 +63,7 @@ def respond_once(run: Callable[[], dict[str, Any]], status: int = 201) -> Respon
             raise
         return _replay(stored)
     try:
-        idempotency.remember(session(), caller.user_id, key, digest, status, body)
+        idempotency.remember(session(), caller.user_id, key, digest, status, body, _kept_for())
         session().commit()
     except IntegrityError:
         # Another request with this key won the race: answer as it did.
@@ -72,6 +73,10 @@ def respond_once(run: Callable[[], dict[str, Any]], status: int = 201) -> Respon
             raise
         return _replay(stored)
     return _respond(body, status)
+
+
+def _kept_for() -> timedelta:
+    return timedelta(days=current_app.config["PATHWAY_IDEMPOTENCY_DAYS"])
 
 
 def _key_from_header() -> str | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sys
 import time
@@ -23,21 +22,26 @@ from typing import Any, TextIO
 from flask import Flask, Response, g, has_request_context, request
 from flask.logging import default_handler
 
+from pathway.config import Settings
+
 REQUEST_ID_HEADER = "X-Request-Id"
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 CODE = re.compile(r"^[a-z0-9_.:-]{0,64}$")
 # Extra fields a log call may pass; free-text values are dropped (see CODE).
 CODED_EXTRAS = ("event", "reason", "error")
-QUERY = re.compile(r"\?[^\s\"]*")
+QUERY = re.compile(r"\?[^\s\"']*")
+# Loggers whose messages may quote a request line: the development server's request log, and
+# gunicorn's "Invalid request from ip=...: <the line>" when it refuses one.
+QUOTES_REQUEST_LINES = ("werkzeug", "gunicorn.error")
 
 
-class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+class _Stderr(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is now (test runners swap it)."""
 
     def __init__(self) -> None:
         super().__init__()
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stderr
 
@@ -71,8 +75,7 @@ class JsonFormatter(logging.Formatter):
 
 def _message(record: logging.LogRecord) -> str:
     message = record.getMessage()
-    if record.name == "werkzeug":
-        # The development server logs the request line with its query string.
+    if record.name in QUOTES_REQUEST_LINES:
         message = QUERY.sub("", message)
     return message
 
@@ -103,7 +106,7 @@ def configure(level: str | int | None = None) -> None:
         handler.setFormatter(JsonFormatter())
         handler.addFilter(RequestContext())
         root.addHandler(handler)
-    root.setLevel(level or os.environ.get("PATHWAY_LOG_LEVEL", "INFO").upper())
+    root.setLevel(level or Settings.from_env().log_level)
     # transitions narrates every state callback at INFO: noise, one line per firing.
     logging.getLogger("transitions").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
-from marshmallow import Schema, fields, validate
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate
 
 from api.access import member_in_scope, note_reads
 from api.auth import RECORD_ROLES, WRITERS, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
+from api.fields import Day, Reference, Slug, Text, not_in_future
 from api.idempotent import respond_once
-from api.schemas import Day, EventSchema, PageArgs, Slug, Text, page_of
+from api.schemas import EventSchema, PageArgs, page_of
+from pathway.errors import NotFound
 from pathway.events import event_view, events_query
 from pathway.people.members import (
     member_view,
     members_query,
     pathway_of,
     register_member,
+    rename,
     transfer,
 )
 from pathway.people.units import unit_by_code
 from pathway.store.paging import paginate
-from workflows.schema import MEMBER_KINDS
+from workflows.schema import MEMBER_KINDS, PATHWAY_STATUSES
 
 blp = Blueprint("members", __name__, description="People taking part: service users, carers, staff.")
 
-LEVELS = ("level_1", "level_2", "level_3")
-STATUSES = ("active", "paused", "exited")
+STATUSES = PATHWAY_STATUSES
 
 
 class PathwaySchema(Schema):
@@ -40,20 +44,37 @@ class PathwaySchema(Schema):
 
 class MemberSchema(Schema):
     id = fields.Integer(dump_only=True)
-    reference = Text(required=True, min_length=1, max_length=64,
+    reference = Reference(required=True,
                      metadata={"example": "SU-0042",
                                "description": "A local pseudonymous reference, unique."})
     kind = fields.String(required=True, validate=validate.OneOf(MEMBER_KINDS))
     unit = Slug(required=True, metadata={"example": "cefn-yr-afon"})
     display_name = Text(load_default=None, allow_none=True, max_length=200,
                         metadata={"description": "Optional, erasable."})
-    joined_on = Day(load_default=None, metadata={"description": "Not in the future; defaults to "
-                                                                "today."})
+    joined_on = Day(load_default=None, validate=not_in_future,
+                    metadata={"description": "Not in the future; defaults to today."})
     pathway = fields.Nested(PathwaySchema, dump_only=True)
+
+    def handle_error(self, error: ValidationError, data: Any, *, many: bool,
+                     **kwargs: Any) -> None:
+        """When other fields are invalid, an unknown unit is named with them (one 422 with
+        every problem); alone it is a 404 like any unknown unit."""
+        messages = error.messages
+        unit = data.get("unit") if isinstance(data, dict) else None
+        if isinstance(messages, dict) and isinstance(unit, str) and "unit" not in messages:
+            try:
+                unit_by_code(session(), unit, current_caller())
+            except NotFound as missing:
+                messages["unit"] = [missing.message]
+        raise error
 
 
 class MemberPatchSchema(Schema):
-    display_name = Text(allow_none=True, max_length=200)
+    display_name = Text(required=True, allow_none=True, max_length=200, metadata={
+        "description": "The new display name, or null to clear it. After an erasure a name "
+                       "is refused (409 `erased`) until an admin restores personal data."})
+    reason = Text(load_default=None, allow_none=True, max_length=500, metadata={
+        "description": "Why, kept in the change log with who and when."})
 
 
 class MemberFilterArgs(PageArgs):
@@ -81,7 +102,7 @@ MemberPage = page_of(MemberSchema, "MemberPage")
 EventPage = page_of(EventSchema, "EventPage")
 
 
-def _member_dict(member_id: int):  # type: ignore[no-untyped-def]
+def _member_dict(member_id: int):
     member = member_in_scope(member_id)
     return member_view(catalogue(), member, pathway_of(session(), member))
 
@@ -91,7 +112,7 @@ class Members(MethodView):
     @blp.arguments(MemberFilterArgs, location="query")
     @blp.response(200, MemberPage)
     @roles(*RECORD_ROLES)
-    def get(self, args):  # type: ignore[no-untyped-def]
+    def get(self, args):
         """Members in your scope, filtered by unit, kind, level and status."""
         unit_id = unit_by_code(session(), args["unit"], current_caller()).id if args["unit"] else None
         statement = members_query(current_caller(), unit_id=unit_id, kind=args["kind"] or None,
@@ -103,7 +124,7 @@ class Members(MethodView):
     @blp.arguments(MemberSchema)
     @blp.response(201, MemberSchema)
     @roles(*WRITERS)
-    def post(self, data):  # type: ignore[no-untyped-def]
+    def post(self, data):
         """Register a member: their pathway starts at Level 1, active."""
         caller = current_caller()
         member = register_member(session(), catalogue(), caller.actor, zone=zone(),
@@ -116,20 +137,21 @@ class Members(MethodView):
 class MemberById(MethodView):
     @blp.response(200, MemberSchema)
     @roles(*RECORD_ROLES)
-    def get(self, member_id):  # type: ignore[no-untyped-def]
+    def get(self, member_id):
         """One member with their pathway now."""
         return _member_dict(member_id)
 
     @blp.arguments(MemberPatchSchema)
     @blp.response(200, MemberSchema)
     @roles(*WRITERS)
-    def patch(self, data, member_id):  # type: ignore[no-untyped-def]
-        """Change the display name (the only editable field; moving unit is a transfer)."""
-        if not data:
-            abort(422, message="Nothing to change: send display_name.",
-                  errors={"_body": ["Send display_name."]})
+    def patch(self, data, member_id):
+        """Change the display name (the only editable field; moving unit is a transfer).
+
+        Recorded in the change log: who, when, and the reason if given.
+        """
         member = member_in_scope(member_id)
-        member.display_name = data["display_name"]
+        rename(session(), member, data["display_name"], current_caller().actor,
+               reason=data["reason"])
         session().commit()
         return member_view(catalogue(), member, pathway_of(session(), member))
 
@@ -139,9 +161,9 @@ class Transfer(MethodView):
     @blp.arguments(TransferSchema)
     @blp.response(201, TransferResultSchema)
     @roles(*WRITERS)
-    def post(self, data, member_id):  # type: ignore[no-untyped-def]
+    def post(self, data, member_id):
         """Move a member to another unit; recorded as a `transfer` event on their pathway."""
-        def run():  # type: ignore[no-untyped-def]
+        def run():
             caller = current_caller()
             member = member_in_scope(member_id)
             outcome = transfer(session(), catalogue(), member, data["unit"], caller.actor, caller,
@@ -159,7 +181,7 @@ class MemberEvents(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, EventPage)
     @roles(*RECORD_ROLES)
-    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+    def get(self, args, member_id):
         """Everything that happened to this member, oldest first."""
         member = member_in_scope(member_id)
         page = paginate(session(), events_query(member.id), args["page"], args["page_size"],

@@ -2,114 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import flask_smorest
-from flask import Flask
 from flask.views import MethodView
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields
 
 from api.access import member_in_scope
 from api.auth import RECORD_ROLES, WRITERS, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
-from api.idempotent import HEADER, respond_once
-from api.schemas import MAX_ID, Day, ErrorSchema, EventSchema, PageArgs, Text, page_of
-from pathway.errors import EffectiveDateError, InvalidInput
+from api.fields import (
+    IDEMPOTENCY_HEADER,
+    CatalogueBlueprint,
+    Day,
+    ExpectedVersion,
+    InCatalogue,
+    Reason,
+    Text,
+    effective_date_named,
+    levels,
+)
+from api.idempotent import respond_once
+from api.schemas import ErrorSchema, EventSchema, PageArgs, page_of
 from pathway.events import event_view
 from pathway.programme import milestones
 from pathway.store.paging import page_of as page_in_memory
 from workflows.schema import Catalogue
 
-
-class InCatalogue(validate.Validator):
-    """One of the codes of the app's own catalogue (``PATHWAY_WORKFLOWS`` or the test config),
-    checked when the request comes, never the default folder read at import."""
-
-    def __init__(self, codes: Callable[[Catalogue], Iterable[str]], noun: str, *,
-                 blank: bool = False, listed: bool = False) -> None:
-        # ``listed``: a refusal lists the codes (as marshmallow's OneOf words it).
-        self.codes, self.noun, self.blank, self.listed = codes, noun, blank, listed
-
-    # Not named ``choices``: apispec would read that as a static list while building the
-    # document; the enum comes from the registering app instead (``CatalogueBlueprint``).
-    def codes_of(self, known: Catalogue) -> list[str]:
-        return [*self.codes(known), *([""] if self.blank else [])]
-
-    def __call__(self, value: str) -> str:
-        codes = self.codes_of(catalogue())
-        if value not in codes:
-            if self.listed:
-                raise ValidationError(f"Must be one of: {', '.join(codes)}.")
-            raise ValidationError(f"There is no {self.noun} {value!r}.")
-        return value
-
-
-@contextmanager
-def effective_date_named(field: str) -> Iterator[None]:
-    """Name the request field that carried an effective date the domain refused."""
-    try:
-        yield
-    except EffectiveDateError as exc:
-        raise InvalidInput(field, exc.message) from exc
-
-
-def levels(known: Catalogue) -> list[str]:
-    """Every level code of every pathway in the catalogue, in pathway order."""
-    found: dict[str, None] = {}
-    for definition in known.definitions.values():
-        found.update(dict.fromkeys(level.code for level in definition.levels))
-    return list(found)
-
-
-class CatalogueBlueprint(flask_smorest.Blueprint):
-    """A blueprint whose OpenAPI document lists, as each ``InCatalogue`` field's ``enum``, the
-    codes of the catalogue of the app it is registered on (the document is built then)."""
-
-    def register_views_in_doc(self, api: flask_smorest.Api, app: Flask, spec: Any, *,
-                              name: str, parameters: Any) -> None:
-        converter = api.ma_plugin.converter
-        if not hasattr(converter, "catalogue_codes"):
-            known: Catalogue = app.extensions["pathway_catalogue"]
-
-            def catalogue_codes(_converter: Any, field: fields.Field, **_: Any) -> dict[str, Any]:
-                for validator in field.validators:
-                    if isinstance(validator, InCatalogue):
-                        return {"enum": validator.codes_of(known)}
-                return {}
-
-            converter.add_attribute_function(catalogue_codes)
-        super().register_views_in_doc(api, app, spec, name=name, parameters=parameters)
-
-
 blp = CatalogueBlueprint("milestones", __name__,
                 description="The actions at each level: record what a member achieved, or "
                             "retract what was recorded in error.")
-
-IDEMPOTENCY_HEADER = {"in": "header", "name": HEADER, "required": False,
-                      "schema": {"type": "string", "maxLength": 200},
-                      "description": "Retry safely: a repeat with the same key and body returns "
-                                     "the first answer and writes nothing."}
-
-
-def _not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("Give a reason: it is kept in the member's history.")
-
-
-def Reason(**kwargs: Any) -> Text:  # noqa: N802 - reads as a field type like Text
-    """A reason that must be given: it is what the history keeps about why."""
-    return Text(required=True, min_length=1, validate=_not_blank, **kwargs)
-
-
-def ExpectedVersion() -> fields.Integer:  # noqa: N802 - reads as a field type
-    return fields.Integer(load_default=None, allow_none=True,
-                          validate=validate.Range(min=0, max=MAX_ID),
-                          metadata={"description": "Refused with 409 version_conflict when "
-                                                   "the record's version differs."})
-
 
 class MilestoneSchema(Schema):
     code = fields.String(required=True)

@@ -12,10 +12,10 @@ from api.access import member_in_scope
 from api.auth import RECORD_ROLES, WRITERS, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
+from api.fields import CatalogueBlueprint, Day, InCatalogue, Text, effective_date_named
 from api.idempotent import HEADER, respond_once
 from api.members import PathwaySchema
-from api.milestones import CatalogueBlueprint, InCatalogue, effective_date_named
-from api.schemas import Day, EventSchema, Text, VerdictSchema
+from api.schemas import EventSchema, VerdictSchema
 from pathway.engine import Firing, fire
 from pathway.events import event_view
 from pathway.people.members import pathway_of

@@ -8,21 +8,20 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from api.access import member_in_scope
-from api.auth import current_caller, roles
+from api.auth import ADMINS, OWNERS, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session, write_session_for_side_effects
+from api.fields import Text
 from api.idempotent import HEADER, respond_once
 from api.members import PathwaySchema
-from api.schemas import EventSchema, PageArgs, Text, page_of
+from api.schemas import EventSchema, PageArgs, page_of
+from pathway import clock
 from pathway.events import event_view
 from pathway.people import audit, privacy
 from pathway.store.paging import paginate
 
 blp = Blueprint("privacy", __name__,
                 description="UK GDPR: the read audit, subject access export and erasure.")
-
-OWNER_ROLES = ("admin", "member")
-
 
 class AccessRecordSchema(Schema):
     at = fields.AwareDateTime(required=True)
@@ -84,6 +83,17 @@ class ExportUserSchema(Schema):
     last_used_at = fields.AwareDateTime(required=True, allow_none=True)
 
 
+class ChangeSchema(Schema):
+    at = fields.AwareDateTime(required=True)
+    actor = fields.String(required=True)
+    role = fields.String(required=True)
+    action = fields.String(required=True, metadata={
+        "description": "`rename` (display name), `restore_personal_data` (an erasure lifted)."})
+    fields_ = fields.List(fields.String(), required=True, data_key="fields",
+                          attribute="fields", metadata={"description": "What was changed."})
+    reason = fields.String(required=True, allow_none=True)
+
+
 class ExportSchema(Schema):
     exported_at = fields.AwareDateTime(required=True)
     member = fields.Nested(ExportMemberSchema, required=True)
@@ -97,12 +107,27 @@ class ExportSchema(Schema):
                              metadata={"description": "Newest first."})
     users = fields.List(fields.Nested(ExportUserSchema), required=True,
                         metadata={"description": "Accounts linked to the member."})
+    changes = fields.List(fields.Nested(ChangeSchema), required=True,
+                          metadata={"description": "Changes to the member's details, oldest "
+                                                   "first."})
 
 
 class ErasureRequestSchema(Schema):
     reason = Text(required=True, min_length=1, max_length=privacy.MAX_REASON_LENGTH,
                   metadata={"description": "Why the record is erased (for example the request's "
                                            "reference). Kept on the record: no personal data."})
+
+
+class RestoreRequestSchema(Schema):
+    reason = Text(required=True, min_length=1, max_length=privacy.MAX_REASON_LENGTH,
+                  metadata={"description": "Why personal data may be kept again (for example "
+                                           "the member asked to be named). Kept in the "
+                                           "change log."})
+
+
+class RestoreSchema(Schema):
+    member_id = fields.Integer(required=True)
+    restored_at = fields.AwareDateTime(required=True)
 
 
 class ErasureSchema(Schema):
@@ -117,8 +142,8 @@ class ErasureSchema(Schema):
 class AccessLog(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, AccessLogPage)
-    @roles(*OWNER_ROLES)
-    def get(self, args, member_id):  # type: ignore[no-untyped-def]
+    @roles(*OWNERS)
+    def get(self, args, member_id):
         """Who read this member's record, newest first (admins, and the member themself)."""
         member = member_in_scope(member_id, action="access_log")
         page = paginate(session(), audit.access_log_query(member.id), args["page"],
@@ -129,8 +154,8 @@ class AccessLog(MethodView):
 @blp.route("/members/<int:member_id>/export")
 class Export(MethodView):
     @blp.response(200, ExportSchema)
-    @roles(*OWNER_ROLES)
-    def get(self, member_id):  # type: ignore[no-untyped-def]
+    @roles(*OWNERS)
+    def get(self, member_id):
         """Everything held about this member (subject access), for admins and the member."""
         member = member_in_scope(member_id, action="export")
         return privacy.export(session(), catalogue(), member, zone())
@@ -142,10 +167,14 @@ class Erase(MethodView):
     @blp.response(201, ErasureSchema)
     @blp.doc(parameters=[{"in": "header", "name": HEADER, "required": False,
                           "schema": {"type": "string", "maxLength": 200}}])
-    @roles("admin")
-    def post(self, data, member_id):  # type: ignore[no-untyped-def]
-        """Erase the display name and every free-text field; coded history stays. Once only."""
-        def run():  # type: ignore[no-untyped-def]
+    @roles(*ADMINS)
+    def post(self, data, member_id):
+        """Erase the display name and every free-text field; coded history stays.
+
+        Afterwards no display name or free text is kept until an admin restores personal
+        data. Erasing again erases whatever was added since.
+        """
+        def run():
             caller = current_caller()
             member = member_in_scope(member_id, action="erase")
             outcome, cleared = privacy.erase(session(), catalogue(), member, data["reason"],
@@ -155,6 +184,22 @@ class Erase(MethodView):
                                          "event": event_view(outcome.event, session())})
 
         return respond_once(run)
+
+
+@blp.route("/members/<int:member_id>/restore-personal-data")
+class RestorePersonalData(MethodView):
+    @blp.arguments(RestoreRequestSchema)
+    @blp.response(201, RestoreSchema)
+    @roles(*ADMINS)
+    def post(self, data, member_id):
+        """Lift an erasure, saying why: a display name and free text may be kept again.
+
+        409 `not_erased` when the member's data is not erased now.
+        """
+        member = member_in_scope(member_id, action="restore")
+        privacy.restore_personal_data(session(), member, data["reason"], current_caller().actor)
+        session().commit()
+        return {"member_id": member.id, "restored_at": clock.now()}
 
 
 def record_audited_read(response: Response) -> Response:

@@ -20,7 +20,7 @@ from api.access import note_reads
 from api.auth import current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
-from api.schemas import DayArg, Text
+from api.fields import DayArg, Text
 from pathway.reports.registry import CHOICE, DAY, REPORTS, Parameter, Report, run
 from pathway.reports.suppression import NOTE
 from pathway.reports.vocabulary import Levels, levels_of

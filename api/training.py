@@ -11,15 +11,17 @@ from api.access import member_in_scope
 from api.auth import ALL_ROLES, RECORD_ROLES, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
-from api.idempotent import respond_once
-from api.milestones import (
+from api.fields import (
     IDEMPOTENCY_HEADER,
     CatalogueBlueprint,
+    Day,
     ExpectedVersion,
     InCatalogue,
+    Text,
     effective_date_named,
 )
-from api.schemas import Day, ErrorSchema, EventSchema, PageArgs, Text, page_of
+from api.idempotent import respond_once
+from api.schemas import ErrorSchema, EventSchema, PageArgs, page_of
 from pathway.engine import Firing
 from pathway.events import event_view
 from pathway.programme import training

@@ -19,6 +19,7 @@ from pathway import clock
 from pathway.config import Settings
 from pathway.engine import Actor
 from pathway.errors import PathwayError
+from pathway.people.access import ACTIONS, ROLE_TABLE, ROLES
 from pathway.store import migrate
 from pathway.store.db import unit_of_work
 from pathway.store.models import User
@@ -47,8 +48,15 @@ def db() -> None:
 def db_upgrade() -> None:
     """Create or migrate the schema to the latest version."""
     url = settings().database_url
+    before = migrate.current(url)
     migrate.upgrade(url)
-    click.echo("Database is up to date.", err=True)
+    after = migrate.current(url)
+    if not before:
+        click.echo(f"Created the database schema (revision {after}).", err=True)
+    elif before != after:
+        click.echo(f"Upgraded the database schema from revision {before} to {after}.", err=True)
+    else:
+        click.echo(f"The database schema is up to date (revision {after}).", err=True)
 
 
 @cli.group()
@@ -59,7 +67,7 @@ def users() -> None:
 @users.command("create")
 @click.argument("name")
 @click.option("--role", required=True,
-              type=click.Choice(["admin", "coordinator", "training_lead", "viewer", "member"]))
+              type=click.Choice(ROLES))
 @click.option("--unit", "units", multiple=True, help="A unit code in scope (repeatable).")
 @click.option("--all-units", is_flag=True, help="Scope to every unit.")
 @click.option("--member", "member_id", type=int, help="The member a member-role user is.")
@@ -124,7 +132,7 @@ def users_revoke(name_or_id: str) -> None:
                 ids = ", ".join(str(u.id) for u in active)
                 raise click.ClickException(f"{len(active)} active users are named "
                                            f"{name_or_id!r} (ids {ids}); revoke one by id.")
-            user = (active or named or [None])[-1]
+            user = (active or named)[-1] if named else None
         if user is None:
             raise click.ClickException(f"There is no user {name_or_id!r}.")
         if user.revoked_at is not None:
@@ -173,7 +181,7 @@ def demo_token(url: str | None) -> None:
     if revoked:
         click.echo(f"Revoked {revoked} earlier {demo.DEMO_ADMIN} token"
                    f"{'s' if revoked != 1 else ''}.", err=True)
-    click.echo(f"Pathway is at {url or 'http://127.0.0.1:' + os.environ.get('PORT', '5000')}")
+    click.echo(f"Pathway is at {url or f'http://127.0.0.1:{settings().port}'}")
     click.echo(f"Demo admin token: {token}")
 
 
@@ -235,6 +243,17 @@ def _os_user() -> str:
         return "cli"
 
 
+@cli.command("roles")
+def roles_command() -> None:
+    """The roles and what each may do (the table the API checks every request against)."""
+    for role in ROLE_TABLE:
+        scope = ("own record" if role.own_record else "units given" if role.scoped
+                 else "every unit")
+        may = ", ".join(action for action in ACTIONS if action in role.may)
+        click.echo(f"{role.name:<14} {scope:<12} {may}")
+        click.echo(f"{'':<14} {role.summary}")
+
+
 @cli.command("check")
 def check_command() -> None:
     """Replay every instance's events; exit 0 only when every instance agrees with its log."""
@@ -251,16 +270,20 @@ def check_command() -> None:
         sys.exit(1)
 
 
+# gunicorn's default and largest allowed request line, in bytes.
+REQUEST_LINE_LIMIT = 8190
+
+
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int,
+@click.option("--port", default=lambda: settings().port, type=int,
               show_default="5000 or $PORT")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1))
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the production server (gunicorn, gthread workers)."""
     try:
-        workflows.load()
+        workflows.load(settings().workflows)
     except DefinitionError as error:
         # Refuse before any worker boots: a half-configured service never serves.
         raise click.ClickException(str(error)) from error
@@ -268,9 +291,11 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             "--workers", str(workers), "--threads", str(threads), "--bind", f"{host}:{port}",
             "--access-logfile", "-", "--access-logformat",
             '{"request":"%(m)s %(U)s","status":%(s)s,"ms":%(M)s}',
-            # Long addresses and headers reach the app, which answers in the API's JSON
-            # shape, instead of gunicorn's own HTML 414/431 (0: no request-line limit).
-            "--limit-request-line", "0", "--limit-request-field_size", "65536",
+            # gunicorn refuses request lines past its default limit at once (its own 414:
+            # reading an unbounded line costs time for everyone); shorter but still long
+            # addresses reach the app, which answers in the API's JSON shape (api.intake).
+            "--limit-request-line", str(REQUEST_LINE_LIMIT),
+            "--limit-request-field_size", "65536",
             "--graceful-timeout", "10",
             "api.wsgi:app"]
     os.execv(sys.executable, args)  # noqa: S606 (replace this process with gunicorn)

@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from pathway.config import Settings
 from pathway.errors import PathwayError
 from pathway.ops import backup as backups
+from pathway.store import serving
 
 
 def _database_url() -> str:
@@ -38,12 +39,21 @@ def backup(file: Path) -> None:
 @click.command("restore")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
-def restore(file: Path, yes: bool) -> None:
+@click.option("--force", is_flag=True,
+              help="Restore even while a server has the database open (it keeps serving "
+                   "what it had read; restart it afterwards).")
+def restore(file: Path, yes: bool, force: bool) -> None:
     """Replace DATABASE_URL's database with the backup in FILE. Stop the service first.
 
     SQLite: the backup is copied into the database file. PostgreSQL: pg_restore --clean.
+    Refused while a `pathway serve` has the database open, unless --force.
     """
     url = _database_url()
+    if not force and serving.is_served(url):
+        raise click.ClickException(
+            f"A running server has {_shown(url)} open; stop it first (or, knowing it keeps "
+            "running on what it had, use --force and restart it afterwards). Nothing was "
+            "restored.")
     if not yes:
         click.confirm(f"This replaces everything in {_shown(url)} with {file}. Is the service "
                       "stopped, and do you want to go on?", abort=True, err=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 
 from pathway.errors import PathwayError
-from pathway.store.db import engine_for, is_sqlite
+from pathway.store.db import create_private_file, engine_for, is_sqlite
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
@@ -79,6 +79,8 @@ def _backup_sqlite(database: Path, target: Path) -> Done:
     if not database.is_file():
         raise BackupError(f"There is no database file {database}.")
     partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    create_private_file(partial)
     source = sqlite3.connect(database)
     copy = sqlite3.connect(partial)
     try:
@@ -107,7 +109,7 @@ def _restore_sqlite(source: Path, database: Path) -> Done:
     try:
         if backup_db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             raise BackupError(f"{source} fails SQLite's integrity check; nothing was restored.")
-        database.parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(database)
         live = sqlite3.connect(database)
         try:
             live.execute("PRAGMA busy_timeout=30000")
@@ -155,6 +157,8 @@ def _backup_postgres(url: URL, target: Path) -> Done:
     suggestion = f"pg_dump --format=custom --file '{target}' '{dsn}'"
     pg_dump = _tool("pg_dump", suggestion)
     partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    create_private_file(partial)  # pg_dump writes into it and keeps its mode
     try:
         _run([pg_dump, "--format=custom", "--no-owner", "--file", str(partial), "--dbname", dsn],
              env, "pg_dump")

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from pathway import clock
 from pathway.engine import PATHWAY, Actor
+from pathway.people.references import normalised_reference
 from pathway.reports.vocabulary import EXIT, REGISTER
 from pathway.store.models import Base, Event, Instance, Member, Unit
 from workflows.machine import EXITED, join_state, split_state
@@ -151,9 +152,11 @@ class _Validator:
             elif name in MAX_LENGTH and len(value) > MAX_LENGTH[name]:
                 self.fault(line, name, f"is longer than {MAX_LENGTH[name]} characters")
 
-        reference = values["reference"]
-        if not reference:
+        reference, problem = normalised_reference(values["reference"])
+        if not values["reference"]:
             self.fault(line, "reference", "is required")
+        elif problem is not None:
+            self.fault(line, "reference", problem)
         elif reference in self.seen:
             self.fault(line, "reference", f"duplicate reference {reference!r} (also on line "
                                           f"{self.seen[reference]})")

@@ -43,7 +43,7 @@ def record_reads(session: Session, caller: Caller, reads: Mapping[int, str]) -> 
     return len(rows)
 
 
-def access_log_query(member_id: int) -> Select[tuple[AccessRecord]]:
+def access_log_query(member_id: int) -> Select[AccessRecord]:
     """A member's access records, newest first (id breaks ties within one clock tick)."""
     return (select(AccessRecord).where(AccessRecord.member_id == member_id)
             .order_by(AccessRecord.at.desc(), AccessRecord.id.desc()))

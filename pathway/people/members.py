@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from pathway import clock
 from pathway.engine import PATHWAY, Actor, Firing, Outcome, fire, register
 from pathway.errors import Conflict, Duplicate, InvalidInput, NotFound
+from pathway.people import changes
 from pathway.people.access import Caller
+from pathway.people.references import normalise_reference
 from pathway.people.units import unit_by_code
 from pathway.progress import pathway_summary
 from pathway.store.models import Instance, Member
@@ -35,6 +37,7 @@ def register_member(session: Session, catalogue: Catalogue, actor: Actor, *, ref
                     status: str | None = None, zone: ZoneInfo,
                     caller: Caller | None = None) -> Member:
     """Add a member at the start of their pathway (or at an imported level and status)."""
+    reference = normalise_reference(reference)
     if kind not in MEMBER_KINDS:
         raise InvalidInput("kind", f"Unknown kind {kind!r}; kinds are: {', '.join(MEMBER_KINDS)}.")
     unit_row = unit_by_code(session, unit, caller)
@@ -68,7 +71,7 @@ def register_member(session: Session, catalogue: Catalogue, actor: Actor, *, ref
 
 def members_query(caller: Caller, *, unit_id: int | None = None, kind: str | None = None,
                   level: str | None = None,
-                  status: str | None = None) -> Select[tuple[Member, Instance]]:
+                  status: str | None = None) -> Select[Member, Instance]:
     """Members in scope with their pathway rows, filtered as asked (rows of (member, pathway))."""
     statement = (select(Member, Instance).join(Instance, (Instance.member_id == Member.id)
                                      & (Instance.machine == PATHWAY))
@@ -110,6 +113,25 @@ def transfer(session: Session, catalogue: Catalogue, member: Member, unit_code: 
     return fire(session, catalogue, member, PATHWAY,
                 Firing(trigger="transfer", reason=reason, on=on, unit_id=unit.id,
                        expected_version=expected_version), actor, zone)
+
+
+RENAME = "rename"
+
+
+def rename(session: Session, member: Member, display_name: str | None, actor: Actor, *,
+           reason: str | None = None) -> None:
+    """Change the display name, recorded in the change log (not committed).
+
+    After an erasure a new name is refused until an admin restores personal data; clearing
+    the name is always allowed.
+    """
+    from pathway.people import privacy
+
+    if display_name is not None:
+        privacy.refuse_text_after_erasure(session, member, "a display name")
+    member.display_name = display_name
+    changes.record_change(session, actor, RENAME, ["display_name"], reason=reason,
+                          member_id=member.id)
 
 
 def member_view(catalogue: Catalogue, member: Member, instance: Instance) -> dict[str, Any]:

@@ -5,6 +5,10 @@ reason and note on their events (milestone evidence and a leaver's feedback live
 ``Event.note``), the names on accounts linked to them, and the same words inside stored
 idempotent answers – and keeps the coded history (triggers, states, dates, units), so
 reports and ``pathway check`` are unchanged. The erasure is itself an event on the pathway.
+
+Erasure lasts: afterwards no new free text (a display name, an event's reason or note) is
+kept about the member until an admin lifts it with ``restore_personal_data``, saying why
+(recorded in the change log). It can be repeated, and each time erases whatever was added.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event as orm_event
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -21,20 +26,80 @@ from pathway.engine import PATHWAY, Actor, Firing, Outcome, fire
 from pathway.errors import Conflict, InvalidInput
 from pathway.events import event_view, events_query
 from pathway.facts import completions_of, instances_of, training_record
+from pathway.people import changes
 from pathway.people.audit import access_log_query, access_view
 from pathway.people.members import pathway_of
 from pathway.progress import pathway_summary
-from pathway.store.models import Event, IdempotentResponse, Member, User
+from pathway.store.models import ChangeRecord, Event, IdempotentResponse, Member, User
 from workflows.schema import Catalogue
 
 # Keys whose values are free text about a member wherever an answer is stored.
 FREE_TEXT_KEYS = frozenset({"reason", "note", "display_name", "evidence", "feedback"})
 ERASED_USER_NAME = "erased member"
 MAX_REASON_LENGTH = 500
+ERASE = "erase"
+RESTORE = "restore_personal_data"
 
 
-class AlreadyErased(Conflict):
-    slug = "already_erased"
+class ErasureHolds(Conflict):
+    """New free text about an erased member, before an admin has lifted the erasure."""
+
+    slug = "erased"
+
+
+class NotErased(Conflict):
+    slug = "not_erased"
+
+
+def erasure_holds(session: Session, member: Member) -> bool:
+    """Erased, and not lifted by ``restore_personal_data`` since."""
+    if member.erased_at is None:
+        return False
+    with session.no_autoflush:
+        lifted = session.scalar(select(func.count()).select_from(ChangeRecord).where(
+            ChangeRecord.member_id == member.id, ChangeRecord.action == RESTORE,
+            ChangeRecord.at >= member.erased_at))
+    return not lifted
+
+
+def refuse_text_after_erasure(session: Session, member: Member, what: str) -> None:
+    """Raise ``ErasureHolds`` if free text may not be kept about this member now."""
+    if erasure_holds(session, member):
+        assert member.erased_at is not None
+        raise ErasureHolds(
+            f"Member {member.id}'s personal data was erased on "
+            f"{clock.as_utc(member.erased_at).date().isoformat()}: {what} is not kept unless "
+            f"an admin first restores it, saying why (POST /api/v1/members/{member.id}/"
+            "restore-personal-data).")
+
+
+@orm_event.listens_for(Session, "before_flush")
+def _no_new_text_after_erasure(session: Session, _context: Any, _instances: Any) -> None:
+    """Every write path (pathway, training, milestones, awards) passes here: an event with a
+    reason or a note about an erased member is refused, whichever module wrote it."""
+    for written in list(session.new):
+        if (isinstance(written, Event) and written.trigger != ERASE
+                and (written.reason or written.note)):
+            member = session.get(Member, written.member_id)
+            if member is not None:
+                refuse_text_after_erasure(session, member, "a reason or note")
+
+
+def restore_personal_data(session: Session, member: Member, reason: str, actor: Actor) -> None:
+    """Lift an erasure so that a display name or free text may be kept again (not committed)."""
+    reason = _checked_reason(reason, "Restoring personal data needs a reason.")
+    if not erasure_holds(session, member):
+        raise NotErased(f"Member {member.id}'s personal data is not erased; nothing to restore.")
+    changes.record_change(session, actor, RESTORE, [], reason=reason, member_id=member.id)
+
+
+def _checked_reason(reason: str, missing: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("reason", missing)
+    if len(reason) > MAX_REASON_LENGTH:
+        raise InvalidInput("reason", f"Keep the reason to {MAX_REASON_LENGTH} characters.")
+    return reason
 
 
 def export(session: Session, catalogue: Catalogue, member: Member, zone: ZoneInfo) -> dict[str, Any]:
@@ -66,6 +131,8 @@ def export(session: Session, catalogue: Catalogue, member: Member, zone: ZoneInf
                    "expires_at": _utc_or_none(u.expires_at),
                    "revoked_at": _utc_or_none(u.revoked_at),
                    "last_used_at": _utc_or_none(u.last_used_at)} for u in users],
+        "changes": [changes.change_view(c)
+                    for c in session.scalars(changes.changes_query(member_id=member.id))],
     }
 
 
@@ -99,16 +166,10 @@ def erase(session: Session, catalogue: Catalogue, member: Member, reason: str, a
           zone: ZoneInfo) -> tuple[Outcome, int]:
     """Erase the member's free text and record the erasure (not committed: one transaction).
 
-    Returns the erasure's outcome and how many earlier events lost a reason or note.
+    Returns the erasure's outcome and how many earlier events lost a reason or note. Erasing
+    again erases whatever was added since (after a restore), and is recorded again.
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("reason", "An erasure needs a reason (without personal data).")
-    if len(reason) > MAX_REASON_LENGTH:
-        raise InvalidInput("reason", f"Keep the reason to {MAX_REASON_LENGTH} characters.")
-    if member.erased_at is not None:
-        raise AlreadyErased(f"Member {member.id} was already erased on "
-                            f"{clock.as_utc(member.erased_at).date().isoformat()}.")
+    reason = _checked_reason(reason, "An erasure needs a reason (without personal data).")
     with_text = (Event.member_id == member.id) & or_(Event.reason.is_not(None),
                                                      Event.note.is_not(None))
     scrubbed = session.scalar(select(func.count()).select_from(Event).where(with_text)) or 0
@@ -117,10 +178,11 @@ def erase(session: Session, catalogue: Catalogue, member: Member, reason: str, a
     session.execute(update(User).where(User.member_id == member.id)
                     .values(name=ERASED_USER_NAME).execution_options(synchronize_session=False))
     _scrub_stored_answers(session, member.id)
+    changes.clear_reasons(session, member.id)
     member.display_name = None
     member.erased_at = clock.now()
     session.flush()
-    outcome = fire(session, catalogue, member, PATHWAY, Firing(trigger="erase", reason=reason),
+    outcome = fire(session, catalogue, member, PATHWAY, Firing(trigger=ERASE, reason=reason),
                    actor, zone)
     return outcome, scrubbed
 

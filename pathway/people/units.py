@@ -7,7 +7,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pathway import clock
+from pathway.engine import Actor
 from pathway.errors import Duplicate, NotFound
+from pathway.people import changes
 from pathway.people.access import Caller
 from pathway.store.models import Unit
 
@@ -36,5 +38,24 @@ def create_unit(session: Session, code: str, name: str, kind: str,
     return unit
 
 
-def units_query(caller: Caller):  # type: ignore[no-untyped-def]
+EDITABLE = ("name", "kind", "locality")
+DESCRIBE = "describe"
+
+
+def describe_unit(session: Session, unit: Unit, details: dict[str, str | None], actor: Actor, *,
+                  reason: str | None = None) -> list[str]:
+    """Rename or re-describe a unit, recorded in the change log (its code never changes).
+
+    Returns the fields whose value changed (none: nothing is recorded).
+    """
+    changed = [name for name in EDITABLE if name in details
+               and getattr(unit, name) != details[name]]
+    for name in changed:
+        setattr(unit, name, details[name])
+    if changed:
+        changes.record_change(session, actor, DESCRIBE, changed, reason=reason, unit_id=unit.id)
+    return changed
+
+
+def units_query(caller: Caller):
     return select(Unit).where(caller.unit_clause(Unit.id)).order_by(Unit.code)

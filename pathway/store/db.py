@@ -7,6 +7,7 @@ The pysqlite driver does not emit BEGIN itself, so we take that over (see STACK.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -25,19 +26,35 @@ def is_sqlite(url: str) -> bool:
 
 def _prepare_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        # Deleted and erased text is overwritten on disk, not left in free pages (the build
+        # default varies between SQLite builds, so it is set, not assumed).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(connection) -> None:
         immediate = connection.get_execution_options().get("pathway_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` empty, readable by its owner only (0600), unless it exists.
+
+    The database and its backups hold personal data: never world-readable, whatever the
+    umask. SQLite gives its -wal and -shm files the database file's mode.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
 
 
 @lru_cache(maxsize=8)
@@ -46,7 +63,7 @@ def engine_for(url: str) -> Engine:
     if is_sqlite(url):
         database = make_url(url).database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(Path(database))
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000,
                                                   "check_same_thread": False})
         _prepare_sqlite(engine)

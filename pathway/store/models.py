@@ -168,7 +168,8 @@ class IdempotentResponse(Base):
     """The first answer to a keyed request, replayed for a repeat with the same body."""
 
     __tablename__ = "idempotent_responses"
-    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    __table_args__ = (UniqueConstraint("user_id", "key"),
+                      Index("ix_idempotent_responses_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -192,3 +193,25 @@ class AccessRecord(Base):
     role: Mapped[str] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ChangeRecord(Base):
+    """Who changed a member's or a unit's details, when, which fields and why.
+
+    The values are not kept (a display name is personal data): the fields' names are.
+    """
+
+    __tablename__ = "change_log"
+    __table_args__ = (Index("ix_change_log_member_id_at", "member_id", "at"),
+                      Index("ix_change_log_unit_id_at", "unit_id", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(32))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)

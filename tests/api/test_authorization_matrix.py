@@ -89,6 +89,7 @@ UNIT_READ = {**allowed(EVERYONE, 200, out=404), "admin": (200, 200), "member": (
 
 MATRIX: dict[tuple[str, str], Row] = {
     ("/", "GET"): Row(lambda c: ("/", None), public(), public=True),
+    (f"{V1}/docs", "GET"): Row(path("/docs"), public(), public=True),
     (f"{V1}/health", "GET"): Row(path("/health"), public(), public=True),
     (f"{V1}/health/live", "GET"): Row(path("/health/live"), public(), public=True),
     (f"{V1}/health/ready", "GET"): Row(path("/health/ready"), public(), public=True),
@@ -172,6 +173,9 @@ MATRIX: dict[tuple[str, str], Row] = {
                                                          record(SUBJECT_AND_ADMIN, 200)),
     (f"{V1}/members/<int:member_id>/erase", "POST"): Row(post(
         "/members/{id}/erase", lambda c: {"reason": "Subject request SR-1"}), record(ADMIN, 201)),
+    (f"{V1}/members/<int:member_id>/restore-personal-data", "POST"): Row(post(
+        "/members/{id}/restore-personal-data", lambda c: {"reason": "The member asked to be named"}),
+        record(ADMIN, 201), prepare=("erased",)),
 }
 
 # Not endpoints of the API: files and the OpenAPI document (public by design, see API.md).
@@ -221,6 +225,9 @@ def _prepare(client: Any, admin: str, member_id: int, steps: tuple[str, ...]) ->
         for code in FOUNDATION_MILESTONES:
             answers.append(client.post(f"{base}/milestones", json={"code": code},
                                        headers=headers))
+    if "erased" in steps:
+        answers.append(client.post(f"{base}/erase", json={"reason": "Subject request SR-2"},
+                                   headers=headers))
     if "awarded" in steps:
         answers.append(client.post(f"{base}/accreditations", json={"award": AWARD},
                                    headers=headers))

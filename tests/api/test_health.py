@@ -83,7 +83,8 @@ def test_oversized_body_answers_413_in_json(client, auth, unit, app):
                                "display_name": "x" * (limit + 1)})
     assert answer.status_code == 413
     assert answer.get_json() == {"code": 413, "status": "Request Entity Too Large",
-                                 "message": "The request body is too large."}
+                                 "message": "The request body is too large.",
+                                 "error": "body_too_large"}
 
 
 def test_oversized_body_is_refused_before_auth(client):

@@ -157,3 +157,22 @@ def test_registering_one_reference_at_once_gives_one_member_and_conflicts(app, a
     for thread in threads:
         thread.join(60)
     assert sorted(statuses) == [201, 409, 409, 409, 409, 409]
+
+
+def test_a_422_names_every_invalid_field_at_once(client, auth, unit):
+    unit()
+    answer = client.post("/api/v1/members", headers=auth("admin"),
+                         json={"reference": "SU-0042", "kind": "patient", "unit": "nowhere",
+                               "joined_on": "2999-01-01"})
+    assert answer.status_code == 422
+    assert sorted(answer.get_json()["errors"]) == ["joined_on", "kind", "unit"]
+    assert answer.get_json()["error"] == "invalid_input"
+
+
+def test_a_joined_on_in_the_future_alone_is_a_422_naming_it(client, auth, unit):
+    unit()
+    answer = client.post("/api/v1/members", headers=auth("admin"),
+                         json={"reference": "SU-0043", "kind": "service_user",
+                               "unit": "cefn-yr-afon", "joined_on": "2999-01-01"})
+    assert answer.status_code == 422
+    assert list(answer.get_json()["errors"]) == ["joined_on"]

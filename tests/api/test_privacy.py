@@ -121,7 +121,7 @@ def test_export_holds_everything_about_the_member(client, auth, member, db_url, 
     assert answer.status_code == 200
     body = answer.get_json()
     assert set(body) == {"exported_at", "member", "unit", "pathway", "instances", "events",
-                         "accreditations", "access_log", "users"}
+                         "accreditations", "access_log", "users", "changes"}
     assert body["member"]["display_name"] == NAME
     assert body["member"]["erased_at"] is None
     assert body["unit"]["code"] == "cefn-yr-afon"
@@ -261,13 +261,13 @@ def test_erasure_needs_a_reason(client, auth, member):
     assert client.get(f"/api/v1/members/{member_id}", headers=admin).get_json()["display_name"] == NAME
 
 
-def test_second_erasure_conflicts(client, auth, member):
+def test_a_second_erasure_is_recorded_again(client, auth, member):
     member_id = member(display_name=NAME)
     admin = auth("admin")
     assert _erase(client, member_id, admin).status_code == 201
-    again = _erase(client, member_id, admin)
-    assert again.status_code == 409
-    assert again.get_json()["error"] == "already_erased"
+    again = _erase(client, member_id, admin, reason="Erasure request ER-18")
+    assert again.status_code == 201
+    assert again.get_json()["event"]["reason"] == "Erasure request ER-18"
 
 
 def test_erasure_is_for_admins_only(client, auth, member):

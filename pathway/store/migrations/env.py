@@ -12,7 +12,7 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    url = config.get_main_option("sqlalchemy.url")
+    url = config.get_main_option("sqlalchemy.url") or ""
     connectable = config.attributes.get("connection")
     if connectable is None:
         engine = engine_for(url).execution_options(pathway_write=True)
@@ -22,7 +22,7 @@ def run_migrations_online() -> None:
         _run(connectable, url)
 
 
-def _run(connection, url: str) -> None:  # type: ignore[no-untyped-def]
+def _run(connection, url: str) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
