@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from api import db, errors, logs
@@ -80,9 +80,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # The same commands through Flask's CLI: `flask --app api pathway check`.
     app.cli.add_command(pathway_cli, "pathway")
 
-    @app.get("/")
-    def home() -> str:
-        return render_template("home.html")
+    # The pages people use in a browser (their own CSRF, headers, session cookie and errors).
+    from api import pages
+
+    pages.init_app(app)
 
     engine_for(app.config["DATABASE_URL"])
     return app
