@@ -54,4 +54,13 @@ def init_app(app: Flask) -> None:
 
 
 # The views: each module adds its routes to ``pages`` when imported.
-from api.pages import sign_in  # noqa: E402, F401
+from api.pages import (  # noqa: E402, F401
+    actions,
+    admin,
+    me,
+    members,
+    readiness,
+    reports,
+    sign_in,
+    units,
+)

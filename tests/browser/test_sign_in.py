@@ -101,7 +101,8 @@ def test_ten_failures_lock_the_username_even_for_the_right_password_across_a_res
 def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(server):
     user = server.users["admin"]
     body = urllib.parse.urlencode({"username": user.username, "password": user.password}).encode()
-    request = urllib.request.Request(server.url + "/sign-in", data=body, method="POST")
+    request = urllib.request.Request(server.url + "/sign-in", data=body,  # noqa: S310
+                                     method="POST")
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=30)  # noqa: S310 (loopback http)
     assert refused.value.code == 400
