@@ -92,7 +92,8 @@ def _milestone_form(record_milestones: list[dict[str, object]]) -> MilestoneForm
 
 
 def render_member(member: Member, *, milestone_form: MilestoneForm | None = None,
-                  stale: str | None = None, status: int = 200) -> tuple[str, int]:
+                  stale: str | None = None, refusal: str | None = None,
+                  status: int = 200) -> tuple[str, int]:
     record = member_record(db_session(), catalogue(), member, zone())
     form = milestone_form or _milestone_form(record.milestones)
     if milestone_form is not None:
@@ -102,7 +103,7 @@ def render_member(member: Member, *, milestone_form: MilestoneForm | None = None
                            definition=definition, milestone_form=form,
                            training_form=TrainingForm(formdata=None),
                            may_write=current_caller().role in WRITERS,
-                           stale=stale,
+                           stale=stale, refusal=refusal,
                            banner=banner(request.args.get("done", ""), record.actions)), status
 
 
@@ -174,7 +175,6 @@ def move_training(member_id: int, code: str, trigger: str) -> Response | tuple[s
         abort(404)
     except PathwayError as error:
         db_session().rollback()
-        return render_template("pages/member_refused.html", member=found,
-                               message=error.message), 409
+        return render_member(found, refusal=error.message, status=409)
     db_session().commit()
     return redirect(url_for("pages.member", member_id=found.id, done=f"training-{trigger}"))
