@@ -39,14 +39,16 @@ def init_app(app: Flask) -> None:
     settings = Settings.from_env()
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.secret_key or stored_secret_key()
-    app.config.setdefault("SESSION_COOKIE_NAME", "pathway_session")
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("SESSION_COOKIE_SECURE", settings.secure_cookies)
+    # Flask has defaults for these, so they are set rather than defaulted.
+    app.config.update(
+        SESSION_COOKIE_NAME="pathway_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_absolute_hours),
+    )
     app.config.setdefault("PATHWAY_SESSION_IDLE_MINUTES", settings.session_idle_minutes)
     app.config.setdefault("PATHWAY_SESSION_ABSOLUTE_HOURS", settings.session_absolute_hours)
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME",
-                          timedelta(hours=app.config["PATHWAY_SESSION_ABSOLUTE_HOURS"]))
     forms.init_app(app)
     errors.register(pages, app)
     app.register_blueprint(pages)
