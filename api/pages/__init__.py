@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, Response, request
 from api.pages import errors, forms, headers
 
 pages = Blueprint("pages", __name__)
+errors.register_on(pages)
 
 WRITING_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -50,7 +51,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("PATHWAY_SESSION_IDLE_MINUTES", settings.session_idle_minutes)
     app.config.setdefault("PATHWAY_SESSION_ABSOLUTE_HOURS", settings.session_absolute_hours)
     forms.init_app(app)
-    errors.register(pages, app)
+    errors.register_app(app)
     app.register_blueprint(pages)
     app.after_request(_secure_every_page)
 

@@ -43,10 +43,14 @@ def _not_found_anywhere(error: HTTPException) -> ResponseReturnValue:
     return page_not_found(error)
 
 
-def register(blueprint: Blueprint, app: Flask) -> None:
-    """Page views' errors become pages; so do unknown addresses outside the API."""
+def register_on(blueprint: Blueprint) -> None:
+    """Page views' errors become pages."""
     blueprint.register_error_handler(404, page_not_found)
     blueprint.register_error_handler(NotFound, page_not_found)
     blueprint.register_error_handler(CSRFError, form_refused)
     blueprint.register_error_handler(InternalServerError, page_failed)
+
+
+def register_app(app: Flask) -> None:
+    """Unknown addresses outside the API are pages too."""
     app.register_error_handler(404, _not_found_anywhere)

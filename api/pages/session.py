@@ -110,7 +110,8 @@ def signed_in(*roles: str) -> Callable[[F], F]:
             caller = _caller_from_cookie()
             if caller is None:
                 target = request.full_path if request.method == "GET" else request.path
-                return redirect(url_for("pages.sign_in", next=target.rstrip("?")))
+                return redirect(url_for("pages.sign_in", next=target.rstrip("?"),
+                                        expired=1 if g.get("session_expired") else None))
             if roles and caller.role not in roles:
                 abort(404)
             g.caller = caller  # what api.access and the read audit look for

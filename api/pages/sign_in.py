@@ -68,7 +68,7 @@ def sign_in() -> str | Response | tuple[str, int]:
         if caller is not None:
             return redirect(target or home_of(caller))
         return render_template("pages/sign_in.html", username="", errors={}, next=target,
-                               expired=bool(g.get("session_expired")))
+                               expired=bool(request.args.get("expired")))
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     errors: dict[str, str] = {}
