@@ -41,7 +41,8 @@ def me() -> str:
         kind=kind_words(member.kind), readable=readable,
         next_level=level_words(definition, record.next["to_level"]) if record.next["to_level"]
         else None,
-        done_milestones=[m for m in record.milestones if m["achieved"]],
+        done_milestones=sorted((m for m in record.milestones if m["achieved"]),
+                               key=lambda m: m["achieved_on"]),
         open_milestones=[m for m in record.milestones
                          if not m["achieved"] and m["level"] == record.pathway["level"]],
         access=[audit.access_view(r) for r in looked.items],

@@ -9,14 +9,16 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from pathway.engine import PATHWAY
 from pathway.errors import NotFound
 from pathway.people.sign_in import is_active, set_password
 from pathway.people.users import create_user
-from pathway.store.models import Member, Unit, User
+from pathway.store.models import Event, Instance, Member, Unit, User
 
+ACTIVE = "active"  # a pathway status: on the pathway, neither paused nor exited
 DEMO_ROLES = ("admin", "coordinator", "training_lead", "viewer", "member")
 
 
@@ -42,10 +44,22 @@ def _create(session: Session, name: str, role: str, member: Member) -> User:
     return user
 
 
+def demo_member(session: Session) -> Member | None:
+    """The demo's member user: someone on the pathway now with the richest story to show."""
+    events = (select(Event.member_id, func.count().label("events")).group_by(Event.member_id)
+              .subquery())
+    return session.scalars(
+        select(Member).join(Instance, (Instance.member_id == Member.id)
+                            & (Instance.machine == PATHWAY))
+        .join(events, events.c.member_id == Member.id)
+        .where(Member.erased_at.is_(None), Instance.status == ACTIVE)
+        .order_by(events.c.events.desc(), Member.id).limit(1)).first() or session.scalars(
+        select(Member).where(Member.erased_at.is_(None)).order_by(Member.id).limit(1)).first()
+
+
 def fresh_sign_ins(session: Session) -> list[DemoSignIn]:
     """A fresh password for each demo user, creating the users the first time."""
-    member = session.scalars(select(Member).where(Member.erased_at.is_(None))
-                             .order_by(Member.id).limit(1)).first()
+    member = demo_member(session)
     if member is None:
         raise NotFound("There are no members yet: load the demo first (`pathway demo`).")
     made = []

@@ -105,19 +105,17 @@ class PageServer(Server):
 
 
 def _demo_member(server: PageServer) -> tuple[int, str]:
-    """A demo member who has not been erased, and their unit's code (via the API export)."""
-    import sqlalchemy as sa
+    """The member `make run`'s demo member user is (on the pathway now), and their unit."""
+    from pathway.ops.demo_sign_ins import demo_member
+    from pathway.store.db import engine_for, unit_of_work
 
-    engine = sa.create_engine(server.database_url)
     try:
-        with engine.connect() as connection:
-            row = connection.execute(sa.text(
-                "SELECT members.id, units.code FROM members JOIN units ON units.id = "
-                "members.unit_id WHERE members.erased_at IS NULL ORDER BY members.id LIMIT 1",
-            )).one()
+        with unit_of_work(server.database_url, write=False) as session:
+            member = demo_member(session)
+            assert member is not None
+            return member.id, member.unit.code
     finally:
-        engine.dispose()
-    return int(row[0]), str(row[1])
+        engine_for(server.database_url).dispose()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
