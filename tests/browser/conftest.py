@@ -15,6 +15,8 @@ Fixtures for every browser test module:
 - ``page``: a fresh browser context (no cookies) and page for each test; ``page_without_js``
   the same with JavaScript off.
 - ``sign_in(page, role)``: sign in through /sign-in as that role's user and land on its home.
+- ``submit(page, name)`` (a function to import): press the button or follow the link named
+  ``name`` and wait for the page it leads to (a plain click can return before it loads).
 - ``assert_accessible(page)``: run axe-core (WCAG 2.2 A and AA rules) on the page as it is now;
   fails on any serious or critical violation, listing them.
 """
@@ -196,13 +198,18 @@ def page_without_js(browser: Any) -> Iterator[Any]:
     context.close()
 
 
+def submit(page: Any, name: str, *, role: str = "button") -> None:
+    """Press the button (or follow the link: ``role="link"``) named ``name``; wait for the page."""
+    with page.expect_navigation():
+        page.get_by_role(role, name=name).click()
+
+
 def sign_in_as(page: Any, server: PageServer, user: PageUser) -> None:
     """Fill in /sign-in as a person would and wait to leave it."""
     page.goto(server.url + "/sign-in")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    submit(page, "Sign in")
     assert "/sign-in" not in page.url, f"sign-in as {user.username} failed: {page.url}"
 
 

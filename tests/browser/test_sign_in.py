@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.browser.conftest import PageServer, sign_in_as
+from tests.browser.conftest import PageServer, sign_in_as, submit
 
 pytestmark = pytest.mark.slow
 
@@ -18,7 +18,7 @@ def test_a_stranger_sees_what_pathway_is_and_a_way_to_sign_in(page, server, asse
     assert page.title().startswith("Pathway")
     assert page.get_by_role("heading", name="Pathway", exact=True).is_visible()
     assert_accessible(page)
-    page.get_by_role("button", name="Sign in").click()
+    submit(page, "Sign in")
     assert page.url.endswith("/sign-in")
     assert page.title() == "Sign in – Pathway"
     assert_accessible(page)
@@ -30,7 +30,7 @@ def test_each_role_signs_in_to_its_own_home_with_sign_out_in_the_header(page, se
     for role, home in homes.items():
         sign_in(page, role)
         assert page.url == server.url + home, role
-        page.get_by_role("button", name="Sign out").click()
+        submit(page, "Sign out")
         assert page.get_by_text("You have signed out.").is_visible()
 
 
@@ -40,13 +40,13 @@ def test_a_wrong_password_gets_one_message_that_does_not_say_which_was_wrong(
     page.goto(server.url + "/sign-in")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill("not the password at all")
-    page.get_by_role("button", name="Sign in").click()
+    submit(page, "Sign in")
     summary = page.locator(".nhsuk-error-summary")
     assert summary.is_visible()
     assert "username or password is not right" in summary.inner_text()
     page.get_by_label("Username").fill("nobody-of-that-name")
     page.get_by_label("Password").fill("not the password at all")
-    page.get_by_role("button", name="Sign in").click()
+    submit(page, "Sign in")
     assert "username or password is not right" in summary.inner_text()
     assert page.title() == "Error: Sign in – Pathway"
     assert_accessible(page)
@@ -54,7 +54,7 @@ def test_a_wrong_password_gets_one_message_that_does_not_say_which_was_wrong(
 
 def test_signing_out_ends_the_session(page, server, sign_in):
     sign_in(page, "member")
-    page.get_by_role("button", name="Sign out").click()
+    submit(page, "Sign out")
     page.goto(server.url + "/me")
     assert "/sign-in" in page.url
 
@@ -65,7 +65,7 @@ def test_a_page_asked_for_before_signing_in_opens_after_it(page, server):
     user = server.users["member"]
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Sign in").click()
+    submit(page, "Sign in")
     assert page.url == server.url + "/me"
 
 
@@ -73,7 +73,7 @@ def _fail_once(page, server: PageServer, username: str) -> None:
     page.goto(server.url + "/sign-in")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("a guess that is wrong")
-    page.get_by_role("button", name="Sign in").click()
+    submit(page, "Sign in")
 
 
 def test_ten_failures_lock_the_username_even_for_the_right_password_across_a_restart(
@@ -87,7 +87,7 @@ def test_ten_failures_lock_the_username_even_for_the_right_password_across_a_res
     page.goto(server.url + "/sign-in")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(user.password)
-    page.get_by_role("button", name="Sign in").click()
+    submit(page, "Sign in")
     assert "/sign-in" in page.url
     message = page.locator(".nhsuk-error-summary").inner_text()
     assert "too many attempts" in message
