@@ -36,4 +36,5 @@ def level_number(definition: Definition, level: str | None) -> str:
 def kind_words(kind: str | None, *, plural: bool = False) -> str:
     """``service_user`` -> ``Service user`` (``Service users``)."""
     words = readable(kind)
-    return words + "s" if plural and words else words
+    # "staff" is already plural
+    return words + "s" if plural and words and not words.endswith("staff") else words

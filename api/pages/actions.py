@@ -7,7 +7,7 @@ after someone else changed the record writes nothing and shows the record as it 
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, DateField, HiddenField, SelectField, TextAreaField
@@ -120,14 +120,15 @@ def _stale(member: Member, trigger: str) -> tuple[str, int]:
 @signed_in(*WRITERS)
 def confirm_action(member_id: int, trigger: str) -> Response | tuple[str, int]:
     member = member_or_404(member_id, action="write")
-    action = _action_or_404(member, trigger)
-    form = _form(member, action)
-    if not form.validate_on_submit() and "csrf_token" in form.errors:
-        abort(400)
-    version = int(form.expected_version.data) if (form.expected_version.data or "").isdigit() \
-        else None
+    drawn = request.form.get("expected_version", "")
+    version = int(drawn) if drawn.isdigit() else None
+    # First: a form drawn from an older record is never confirmed, even when its action is
+    # no longer possible at all.
     if version is not None and version != pathway_of(db_session(), member).version:
         return _stale(member, trigger)
+    action = _action_or_404(member, trigger)
+    form = _form(member, action)
+    form.validate()
     if action.blocking:
         return _render(member, action, form, errors=[(
             "criteria", "This cannot be confirmed until the required criteria are met.")],

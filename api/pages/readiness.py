@@ -21,6 +21,10 @@ from pathway.programme.expiring import WINDOWS, expiring_completions
 
 AWARDERS = ("admin", "training_lead")
 PAGE_SIZE = 25
+# The "Show" choices: (ready, awarded) as the readiness list filters them.
+SHOWN: dict[str, tuple[bool | None, bool | None]] = {
+    "all": (None, None), "to_award": (True, False), "not_ready": (False, False),
+    "awarded": (None, True)}
 
 
 class AwardForm(FlaskForm):
@@ -38,11 +42,12 @@ def readiness_page(refusal: str | None = None, status: int = 200) -> tuple[str, 
     if chosen not in catalogue().awards:
         chosen = known[0].code if known else ""
     shown = request.args.get("show", "all")
-    ready = {"ready": True, "not_ready": False}.get(shown)
+    ready, awarded = SHOWN.get(shown, (None, None))
     page_number = request.args.get("page", "1")
     number = int(page_number) if page_number.isdigit() and int(page_number) > 0 else 1
     page = readiness.readiness_page(db_session(), catalogue(), caller, zone(), page=number,
-                                    page_size=PAGE_SIZE, award=chosen or None, ready=ready)
+                                    page_size=PAGE_SIZE, award=chosen or None, ready=ready,
+                                    awarded=awarded)
     expiring = expiring_completions(db_session(), catalogue(), caller, zone())
     # Both lists name members: audited as the API's readiness list is.
     note_reads((row["member_id"] for row in page.items), "readiness_list")

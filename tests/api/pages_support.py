@@ -63,4 +63,7 @@ def form_data(page: str, **fields: Any) -> dict[str, Any]:
 
 
 def buttons(page: str) -> list[str]:
-    return [text(b) for b in re.findall(r"<button\b[^>]*>(.*?)</button>", page, re.S)]
+    """What the page offers as buttons: <button>s and links shown as buttons."""
+    found = re.findall(r"<button\b[^>]*>(.*?)</button>", page, re.S)
+    found += re.findall(r'<a\b[^>]*role="button"[^>]*>(.*?)</a>', page, re.S)
+    return [text(b) for b in found]
