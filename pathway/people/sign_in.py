@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pathway import clock
@@ -90,20 +91,25 @@ def attempt(session: Session, username: str, password: str) -> Attempt:
 
 def _record_failure(session: Session, name: str) -> Attempt:
     now = clock.now()
+    # Failures and locks that no longer count are forgotten, so guesses at many names
+    # cannot pile up.
+    session.execute(delete(SignInFailure).where(SignInFailure.at <= now - FAILURE_WINDOW))
+    session.execute(delete(SignInLock).where(SignInLock.locked_until <= now))
     session.add(SignInFailure(username=name[:120], at=now))
     session.flush()
     recent = session.scalar(select(func.count()).select_from(SignInFailure).where(
-        SignInFailure.username == name, SignInFailure.at > now - FAILURE_WINDOW)) or 0
+        SignInFailure.username == name[:120], SignInFailure.at > now - FAILURE_WINDOW)) or 0
     if recent < FAILURES_BEFORE_LOCK:
         return Attempt(Outcome.WRONG)
     until = now + LOCK_FOR
-    lock = session.get(SignInLock, name[:120])
-    if lock is None:
-        session.add(SignInLock(username=name[:120], locked_until=until))
-    else:
-        lock.locked_until = until
+    try:
+        with session.begin_nested():  # another worker may lock the same name at this moment
+            session.add(SignInLock(username=name[:120], locked_until=until))
+    except IntegrityError:
+        session.execute(update(SignInLock).where(SignInLock.username == name[:120])
+                        .values(locked_until=until))
     # The failures that led to the lock are spent: after it, the count starts again.
-    session.execute(delete(SignInFailure).where(SignInFailure.username == name))
+    session.execute(delete(SignInFailure).where(SignInFailure.username == name[:120]))
     session.flush()
     return Attempt(Outcome.LOCKED, locked_until=until)
 
