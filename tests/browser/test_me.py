@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from tests.browser.conftest import submit
 from tests.e2e.conftest import create_token
 
 pytestmark = pytest.mark.slow

@@ -50,7 +50,8 @@ def test_the_right_password_gives_the_same_caller_as_the_token(db_url, rhian):
     assert signed.outcome is Outcome.SIGNED_IN
     with unit_of_work(db_url, write=False) as s:
         by_token = caller_for(s, rhian)
-    assert by_token is not None and signed.caller is not None
+    assert by_token is not None
+    assert signed.caller is not None
     assert (signed.caller.user_id, signed.caller.role, signed.caller.unit_ids) == (
         by_token.user_id, by_token.role, by_token.unit_ids)
 
