@@ -37,4 +37,4 @@ def kind_words(kind: str | None, *, plural: bool = False) -> str:
     """``service_user`` -> ``Service user`` (``Service users``)."""
     words = readable(kind)
     # "staff" is already plural
-    return words + "s" if plural and words and not words.endswith("staff") else words
+    return words + "s" if plural and words and not words.lower().endswith("staff") else words
