@@ -105,6 +105,14 @@ def page_figures(url: str, port: int, members: int, runs: int = 10) -> list[Figu
          "the 6 GETs it shows"),
     ]
     figures = []
+    overview = timed(lambda: client.read("/units"), runs=runs, warmup=1)
+    counts = timed(lambda: client.read(f"{api}/reports/level-distribution", api=True),
+                   runs=runs, warmup=1)
+    # For context: the counts alone (the longest waits are the rest of the overview's time).
+    figures.append(Figure(
+        f"  units overview against the counts alone, SQLite {members // 1000}k",
+        ms(overview.median), f"{ms(counts.median)} (GET level-distribution)",
+        f"{overview.median / counts.median:.1f}x", "-", None))
     for label, page, reads, described in pages:
         draw, read = _both(client, page, reads)
         drawn = timed(draw, runs=runs, warmup=2)
