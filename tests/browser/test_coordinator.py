@@ -14,7 +14,7 @@ from pathway.people.members import pathway_of, register_member
 from pathway.people.units import create_unit
 from pathway.store.db import unit_of_work
 from pathway.store.models import Member, Unit
-from tests.browser.conftest import PageServer
+from tests.browser.conftest import PageServer, submit
 
 pytestmark = pytest.mark.slow
 
@@ -50,10 +50,11 @@ def test_the_units_overview_and_a_unit_page_with_filters(page, server, sign_in,
     assert page.locator("#distribution-table").is_visible()
     assert_accessible(page)
 
-    page.locator("#distribution-table a").first.click()
+    with page.expect_navigation():
+        page.locator("#distribution-table a").first.click()
     assert page.url.startswith(server.url + "/units/")
     page.get_by_label("Status").select_option(label="Active")
-    page.get_by_role("button", name="Show members").click()
+    submit(page, "Show members")
     assert "status=active" in page.url
     assert_accessible(page)
 
@@ -64,17 +65,17 @@ def test_a_coordinator_advances_with_the_override_and_a_reason_and_the_history_s
     sign_in(page, "coordinator")
     page.goto(f"{server.url}/members/{member_id}")
     assert_accessible(page)
-    page.get_by_role("button", name="Advance").click()
+    submit(page, "Advance")
     assert_accessible(page)
 
-    page.get_by_role("button", name="Confirm").click()  # without the override: refused
+    submit(page, "Confirm")  # without the override: refused
     assert "Nothing was changed" in page.locator(".nhsuk-error-summary").inner_text()
     assert state_of(server, member_id)[0] == "level_1"
     assert_accessible(page)
 
     page.get_by_label(OVERRIDE).check()
     page.get_by_label("Reason", exact=True).fill("Chairs the community meeting every week")
-    page.get_by_role("button", name="Confirm").click()
+    submit(page, "Confirm")
 
     assert page.url.endswith(f"/members/{member_id}?done=action-advance")
     assert "Advance recorded." in page.locator(".nhsuk-notification-banner").inner_text()
@@ -94,11 +95,11 @@ def test_a_form_confirmed_after_the_record_changed_in_another_tab_writes_nothing
     for tab in (first, second):
         tab.goto(f"{server.url}/members/{member_id}/actions/pause")
     second.get_by_label("Reason", exact=True).fill("On leave for two weeks")
-    second.get_by_role("button", name="Confirm").click()
+    submit(second, "Confirm")
     assert state_of(server, member_id)[1] == "paused"
 
     first.get_by_label("Reason", exact=True).fill("Unwell this month")
-    first.get_by_role("button", name="Confirm").click()
+    submit(first, "Confirm")
 
     assert "The record has changed since you opened it" in first.locator("main").inner_text()
     assert "Paused" in first.locator("main").inner_text()
@@ -122,10 +123,10 @@ def test_the_same_action_works_with_javascript_off(page_without_js, server, sign
     page = page_without_js
     sign_in(page, "coordinator")
     page.goto(f"{server.url}/members/{member_id}")
-    page.get_by_role("button", name="Advance").click()
+    submit(page, "Advance")
     page.get_by_label(OVERRIDE).check()
     page.get_by_label("Reason", exact=True).fill("Ready, whatever the checklist says")
-    page.get_by_role("button", name="Confirm").click()
+    submit(page, "Confirm")
     assert "Advance recorded." in page.locator("main").inner_text()
     assert state_of(server, member_id)[0] == "level_2"
     assert_accessible(page)

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import submit
+
 pytestmark = pytest.mark.slow
 
 
@@ -30,7 +32,7 @@ def test_a_viewer_reads_each_report_with_small_numbers_hidden_and_downloads_the_
 
     for report in ("Progression", "Time in level", "Attrition", "Summary for the strategy group"):
         page.get_by_label("Report").select_option(label=report)
-        page.get_by_role("button", name="Show report").click()
+        submit(page, "Show report")
         expect(page.get_by_role("heading", name=report)).to_be_visible()
         assert page.locator("#report-table").is_visible()
         assert page.get_by_label("Hide small numbers").is_checked()
@@ -44,7 +46,7 @@ def test_a_coordinator_chooses_to_hide_small_numbers_as_of_a_day(page, server, s
     assert not page.get_by_label("Hide small numbers").is_checked()
     page.get_by_label("As of").fill("2026-01-31")
     page.get_by_label("Hide small numbers").check()
-    page.get_by_role("button", name="Show report").click()
+    submit(page, "Show report")
     expect(page.locator("#suppression-note")).to_be_visible()
     assert "as_of=2026-01-31" in page.url
     assert "31 January 2026" in page.locator("#report-table caption").inner_text()

@@ -13,7 +13,7 @@ from pathway.engine import Actor, Firing
 from pathway.people.members import register_member
 from pathway.programme import milestones, training
 from pathway.store.db import unit_of_work
-from tests.browser.conftest import PageServer
+from tests.browser.conftest import PageServer, submit
 
 pytestmark = pytest.mark.slow
 
@@ -54,9 +54,10 @@ def test_a_training_lead_awards_a_ready_member(page, server, sign_in, assert_acc
 
     page.get_by_label("Award").select_option(label=f"{award} (service users)")
     page.get_by_label("Show").select_option(label="Ready to award")
-    page.get_by_role("button", name="Show readiness").click()
+    submit(page, "Show readiness")
     row = page.locator("#readiness-table tbody tr", has_text=reference)
-    row.get_by_role("button", name="Award").click()
+    with page.expect_navigation():
+        row.get_by_role("button", name="Award").click()
 
     expect(page.locator(".nhsuk-notification-banner")).to_contain_text("Award made.")
     expect(page.locator("main")).not_to_contain_text(reference)  # no longer to award
