@@ -19,6 +19,7 @@ run: install
 	$(BIN)/pathway db upgrade
 	$(BIN)/pathway demo --if-empty
 	@$(BIN)/pathway demo token --url http://127.0.0.1:$(PORT)
+	@$(BIN)/pathway demo sign-ins --url http://127.0.0.1:$(PORT)
 	$(BIN)/pathway serve --host 127.0.0.1 --port $(PORT)
 
 test: install

@@ -86,9 +86,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # The same commands through Flask's CLI: `flask --app api pathway check`.
     app.cli.add_command(pathway_cli, "pathway")
 
-    @app.get("/")
-    def home() -> str:
-        return render_template("home.html")
+    # The pages people use in a browser (their own CSRF, headers, session cookie and errors).
+    from api import pages
+
+    pages.init_app(app)
 
     @app.get("/api/v1/docs")
     def api_docs() -> str:

@@ -27,6 +27,7 @@ from benchmarks.distribution import (
 )
 from benchmarks.importing import throughput
 from benchmarks.machine import describe
+from benchmarks.pages import page_figures
 from benchmarks.server import Client, admin_token, serving
 from benchmarks.settings import BenchSettings
 from benchmarks.table import Figure, ms, render
@@ -81,6 +82,8 @@ def sqlite_figures(config: BenchSettings, folder: Path, notes: list[str]) -> lis
             ms(move.transition), f"{ms(move.health)} (GET /health)",
             f"{move.transition / move.health:.1f}x", "<= 4x",
             move.transition <= 4 * move.health))
+        say("SQLite: pages against the JSON reads of the same numbers")
+        figures += page_figures(url, server.port, loaded.members)
         client.close()
 
         say(f"SQLite: worker memory over {config.memory_members:,} distinct members")

@@ -73,16 +73,24 @@ def users() -> None:
 @click.option("--member", "member_id", type=int, help="The member a member-role user is.")
 @click.option("--expires-in-days", type=click.IntRange(min=1), default=None,
               help="The token stops working after this many days.")
+@click.option("--password-stdin", is_flag=True,
+              help="Also set a password for the pages, read from the first line of stdin.")
 def users_create(name: str, role: str, units: tuple[str, ...], all_units: bool,
-                 member_id: int | None, expires_in_days: int | None) -> None:
+                 member_id: int | None, expires_in_days: int | None,
+                 password_stdin: bool) -> None:
     """Create a user; the token is printed once, alone on the last line."""
+    from pathway.cli.passwords import read_password_stdin
+    from pathway.people.sign_in import set_password
     from pathway.people.users import create_user
 
+    password = read_password_stdin() if password_stdin else None
     try:
         with unit_of_work(settings().database_url) as session:
             user, token = create_user(session, name, role, unit_codes=list(units),
                                       all_units=all_units, member_id=member_id,
                                       expires_in_days=expires_in_days)
+            if password is not None:
+                set_password(session, user, password)
             scope = "all units" if all_units else (", ".join(units) or "-")
             click.echo(f"Created {role} {name!r} (user {user.id}, scope: {scope}). "
                        "The token is shown once; store it safely.", err=True)
@@ -309,6 +317,12 @@ cli.add_command(backup)
 cli.add_command(restore)
 
 cli.add_command(report)
+
+# Passwords for the pages.
+from pathway.cli.passwords import demo_sign_ins, set_password  # noqa: E402
+
+users.add_command(set_password)
+demo_command.add_command(demo_sign_ins)
 
 
 def main() -> None:

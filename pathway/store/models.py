@@ -215,3 +215,51 @@ class ChangeRecord(Base):
     action: Mapped[str] = mapped_column(String(64))
     fields: Mapped[list[str]] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Login(Base):
+    """A user's username and password hash, for signing in to the pages (tokens stay as they are).
+
+    Kept apart from ``users`` so a user may have a token, a password, or both.
+    """
+
+    __tablename__ = "logins"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_set_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Invitation(Base):
+    """A one-time link to set a password; only the link's hash is stored."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SignInFailure(Base):
+    """A failed sign-in for a username, counted across workers and restarts (never the password)."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_username_at", "username", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignInLock(Base):
+    """A username locked after too many failures, until ``locked_until``."""
+
+    __tablename__ = "sign_in_locks"
+
+    username: Mapped[str] = mapped_column(String(120), primary_key=True)
+    locked_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -88,7 +88,6 @@ def post(template: str, body: Callable[[Case], dict[str, Any]],
 UNIT_READ = {**allowed(EVERYONE, 200, out=404), "admin": (200, 200), "member": (404, 404)}
 
 MATRIX: dict[tuple[str, str], Row] = {
-    ("/", "GET"): Row(lambda c: ("/", None), public(), public=True),
     (f"{V1}/docs", "GET"): Row(path("/docs"), public(), public=True),
     (f"{V1}/health", "GET"): Row(path("/health"), public(), public=True),
     (f"{V1}/health/live", "GET"): Row(path("/health/live"), public(), public=True),
@@ -178,9 +177,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         record(ADMIN, 201), prepare=("erased",)),
 }
 
-# Not endpoints of the API: files and the OpenAPI document (public by design, see API.md).
+# Not endpoints of the API: files and the OpenAPI document (public by design, see API.md), and
+# the pages people use in a browser (their own matrix: tests/api/test_pages_roles.py).
 UNLISTED_ENDPOINTS = ("static",)
-UNLISTED_PREFIXES = ("api-docs.",)
+UNLISTED_PREFIXES = ("api-docs.", "pages.")
 
 
 def app_routes(app: Any) -> set[tuple[str, str]]:

@@ -19,5 +19,14 @@ def test_the_wheel_ships_definitions_migrations_and_templates(tmp_path):
     assert "pathway/store/migrations/script.py.mako" in names
     assert any(n.startswith("pathway/store/migrations/versions/0001_") for n in names)
     assert "api/templates/home.html" in names
+    # The pages: their templates, the vendored NHS.UK frontend and its licence, and the
+    # common-passwords list the password policy reads.
+    assert "api/templates/pages/base.html" in names
+    assert "api/static/nhsuk/nhsuk-frontend.min.css" in names
+    assert "api/static/nhsuk/nhsuk-frontend.min.js" in names
+    assert "api/static/nhsuk/LICENSE" in names
+    assert "api/static/nhsuk/assets/images/favicon.svg" in names
+    assert "api/static/pathway.js" in names
+    assert "pathway/people/data/common_passwords.txt" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "pathway = pathway.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

@@ -1,7 +1,7 @@
 """A change log: who changed a member's or a unit's details, when, which fields and why.
 
 Revision ID: 0006
-Revises: 0004 (placeholder: becomes 0005 when the migration numbered 0005 is merged)
+Revises: 0005
 Create Date: 2026-12-01 21:40:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

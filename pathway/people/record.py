@@ -1,0 +1,119 @@
+"""One member's record as their page shows it: pathway, next step, milestones, training,
+readiness and history, each read through the services the API's own reads use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pathway import clock
+from pathway.engine import PATHWAY
+from pathway.people.actions import possible_triggers
+from pathway.people.members import pathway_of
+from pathway.programme import milestones, readiness, training
+from pathway.progress import next_step, pathway_summary
+from pathway.store.models import Event, Instance, Member, Unit
+from pathway.words import level_words, readable
+from workflows.machine import split_state
+from workflows.schema import Catalogue
+
+HISTORY_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One event in words: what happened, who did it, when, and why."""
+
+    what: str
+    machine: str
+    actor: str
+    at: datetime
+    effective_at: datetime
+    unit: str
+    reason: str | None
+    note: str | None
+    override: bool
+    unmet: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    member: Member
+    instance: Instance
+    pathway: dict[str, Any]
+    next: dict[str, Any]
+    actions: list[str]
+    milestones: list[dict[str, Any]]
+    training: list[dict[str, Any]]
+    readiness: list[dict[str, Any]]
+    history: list[HistoryEntry]
+    history_total: int
+
+
+def _state_words(catalogue: Catalogue, kind: str, machine: str, state: str | None) -> str:
+    if not state:
+        return ""
+    if machine != PATHWAY:
+        return readable(state)
+    level, status = split_state(state)
+    words = level_words(catalogue.pathway_for(kind), level)
+    return words if status == "active" else f"{words} ({status})"
+
+
+def _what(catalogue: Catalogue, member: Member, event: Event, unit: str) -> str:
+    """``Advance: Level 1 – … to Level 2 – …``; ``Training “Speaking out”: complete``."""
+    prefix, _, code = event.machine.partition(":")
+    trigger = readable(event.trigger)
+    if event.machine == PATHWAY:
+        before = _state_words(catalogue, member.kind, PATHWAY, event.from_state)
+        after = _state_words(catalogue, member.kind, PATHWAY, event.to_state)
+        if event.from_state == event.to_state or not before:
+            return f"{trigger}: {after} in {unit}" if event.from_state != event.to_state \
+                else f"{trigger} (now in {unit})"
+        leaving = f" ({readable(event.exit_reason).lower()})" if event.exit_reason else ""
+        return f"{trigger}: {before} to {after}{leaving}"
+    titles = {"training": {m.code: m.title for m in catalogue.modules.values()},
+              "award": {a.code: a.title for a in catalogue.awards.values()},
+              "milestone": {m.code: m.title for m in catalogue.milestones_for(member.kind)}}
+    title = titles.get(prefix, {}).get(code, readable(code))
+    return f"{readable(prefix)} “{title}”: {trigger.lower()}"
+
+
+def history_of(session: Session, catalogue: Catalogue, member: Member,
+               shown: int = HISTORY_SHOWN) -> tuple[list[HistoryEntry], int]:
+    """The member's latest events, newest first, in words (and how many there are in all)."""
+    # events_query's rows, newest first
+    newest_first = (select(Event, Unit.code).join(Unit, Unit.id == Event.unit_id)
+                    .where(Event.member_id == member.id).order_by(Event.id.desc()).limit(shown))
+    rows = session.execute(newest_first).all()
+    total = int(session.scalar(select(func.count()).select_from(Event)
+                               .where(Event.member_id == member.id)) or 0)
+    return [HistoryEntry(what=_what(catalogue, member, event, unit), machine=event.machine,
+                         actor=event.actor, at=clock.as_utc(event.at),
+                         effective_at=clock.as_utc(event.effective_at), unit=unit,
+                         reason=event.reason, note=event.note, override=event.override,
+                         unmet=list(event.unmet or []))
+            for event, unit in rows], total
+
+
+def member_record(session: Session, catalogue: Catalogue, member: Member,
+                  zone: ZoneInfo) -> MemberRecord:
+    instance = pathway_of(session, member)
+    history, total = history_of(session, catalogue, member)
+    return MemberRecord(
+        member=member, instance=instance,
+        pathway=pathway_summary(catalogue, member, instance),
+        next=next_step(session, catalogue, member, instance, zone),
+        actions=possible_triggers(catalogue, member, instance),
+        milestones=milestones.milestones_of(session, member,
+                                            milestones.catalogue_for(catalogue, member.kind),
+                                            zone),
+        training=training.training_of(session, catalogue, member, zone,
+                                      training.programme(catalogue)),
+        readiness=readiness.member_readiness(session, catalogue, member, zone),
+        history=history, history_total=total)
