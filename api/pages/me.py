@@ -36,15 +36,15 @@ def me() -> str:
     looked = paginate(session, audit.access_log_query(member.id), 1, ACCESS_SHOWN)
     return render_template(
         "pages/me.html", member=member, record=record, definition=definition,
-        level=level_words(definition, record.pathway["level"]),
-        status=record.pathway["status"],
+        level=level_words(definition, record.pathway.level),
+        status=record.pathway.status,
         kind=kind_words(member.kind), readable=readable,
-        next_level=level_words(definition, record.next["to_level"]) if record.next["to_level"]
+        next_level=level_words(definition, record.next.to_level) if record.next.to_level
         else None,
-        done_milestones=sorted((m for m in record.milestones if m["achieved"]),
-                               key=lambda m: m["achieved_on"]),
+        done_milestones=sorted((m for m in record.milestones if m.achieved),
+                               key=lambda m: m.achieved_on),
         open_milestones=[m for m in record.milestones
-                         if not m["achieved"] and m["level"] == record.pathway["level"]],
+                         if not m.achieved and m.level == record.pathway.level],
         access=[audit.access_view(r) for r in looked.items],
         access_total=looked.total, zone=zone())
 

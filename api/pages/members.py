@@ -19,6 +19,7 @@ from pathway.engine import PATHWAY, Firing
 from pathway.errors import InvalidInput, NotFound, PathwayError
 from pathway.people.record import member_record
 from pathway.programme import milestones, training
+from pathway.programme.milestones import MilestoneView
 from pathway.store.models import Member
 from pathway.words import kind_words, level_words, readable
 from workflows.machine import compile_definition
@@ -84,10 +85,10 @@ class TrainingForm(FlaskForm):
     expected_version = IntegerField(validators=[Optional()])
 
 
-def _milestone_form(record_milestones: list[dict[str, object]]) -> MilestoneForm:
+def _milestone_form(record_milestones: list[MilestoneView]) -> MilestoneForm:
     form = MilestoneForm()
     form.code.choices = [("", "Choose a milestone")] + [
-        (str(m["code"]), str(m["title"])) for m in record_milestones if not m["achieved"]]
+        (m.code, m.title) for m in record_milestones if not m.achieved]
     return form
 
 
@@ -112,7 +113,7 @@ def banner(done: str, actions: list[str]) -> str | None:
     if done == "milestone":
         return "Milestone recorded."
     what, _, trigger = done.partition("-")
-    if what == "training" and trigger in training.TRIGGERS:
+    if what == "training" and trigger in training.triggers(catalogue()):
         return f"Training updated: {readable(trigger).lower()}."
     if what == "action" and trigger in _pathway_triggers(actions):
         return f"{readable(trigger)} recorded."

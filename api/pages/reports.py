@@ -8,7 +8,6 @@ figures are always suppressed).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,22 +15,17 @@ from typing import Any
 from flask import Response, abort, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from api.access import note_reads_by_reference
-from api.context import zone
+from api.access import note_reads
+from api.context import catalogue, zone
 from api.pages import pages
 from api.pages.session import current_caller, db_session, signed_in
-from pathway import clock
 from pathway.errors import InvalidInput, NotFound
 from pathway.people.units import units_query
-from pathway.reports import charts
-from pathway.reports.attrition import attrition
-from pathway.reports.distribution import level_distribution
-from pathway.reports.export import as_csv
-from pathway.reports.progression import INTERVALS, progression
-from pathway.reports.scope import COUNTS, Scope, period_for, scope_for
-from pathway.reports.summary import summary
+from pathway.reports import registry
+from pathway.reports.progression import INTERVALS
+from pathway.reports.scope import Scope
 from pathway.reports.suppression import NOTE
-from pathway.reports.time_in_level import time_in_level
+from pathway.reports.vocabulary import levels_of
 from workflows.schema import MEMBER_KINDS
 
 REPORT_ROLES = ("admin", "coordinator", "training_lead", "viewer")
@@ -51,71 +45,34 @@ class Choices:
     end: date | None
     interval: str
 
+    def options_for(self, report: registry.Report) -> dict[str, Any]:
+        """The registry's options this report takes (each parameter by its key)."""
+        given = {"unit": self.unit, "kind": self.kind, "as_of": self.as_of, "start": self.start,
+                 "end": self.end, "interval": self.interval}
+        return {key: value for key, value in given.items() if report.accepts(key)}
+
 
 @dataclass(frozen=True)
-class Report:
+class PageReport:
+    """A report of the registry as the pages show it: a short title for the menu and heading."""
+
     name: str
     title: str
-    asks: tuple[str, ...]  # which of as_of, period, interval, kind the form offers
-    build: Callable[[Scope, Choices], dict[str, Any]]
-    chart: Callable[[Scope, Choices, dict[str, Any]], str] | None = None
+    entry: registry.Report
+
+    @property
+    def chart(self) -> bool:
+        return self.entry.chart is not None
 
 
-def _when(choices: Choices) -> str:
-    return choices.as_of.isoformat() if choices.as_of else "now"
-
-
-def _title(what: str, scope: Scope, when: str) -> str:
-    unit = f" – {scope.unit.code}" if scope.unit else ""
-    kind = f" – {scope.kind.replace('_', ' ')}s" if scope.kind else ""
-    return f"{what}{unit}{kind}, {when}"
-
-
-def _distribution(scope: Scope, choices: Choices) -> dict[str, Any]:
-    return level_distribution(db_session(), scope, zone(), as_of=choices.as_of)
-
-
-def _distribution_chart(scope: Scope, choices: Choices, _report: dict[str, Any]) -> str:
-    by_unit = level_distribution(db_session(), scope, zone(), as_of=choices.as_of, by_kind=False)
-    return charts.distribution_chart(by_unit["rows"], suppressed=scope.suppress, title=_title(
-        "Members by level and status", scope, _when(choices)))
-
-
-def _progression(scope: Scope, choices: Choices) -> dict[str, Any]:
-    return progression(db_session(), scope, period_for(choices.start, choices.end, zone()),
-                       choices.interval)
-
-
-def _progression_chart(scope: Scope, choices: Choices, report: dict[str, Any]) -> str:
-    when = f"{report['from'].isoformat()} to {report['to'].isoformat()}"
-    return charts.progression_chart(report["series"], suppressed=scope.suppress, title=_title(
-        f"Members by level, each {choices.interval}", scope, when))
-
-
-def _time_in_level(scope: Scope, _choices: Choices) -> dict[str, Any]:
-    return time_in_level(db_session(), scope, clock.now())
-
-
-def _attrition(scope: Scope, choices: Choices) -> dict[str, Any]:
-    return attrition(db_session(), scope, period_for(choices.start, choices.end, zone()))
-
-
-def _summary(scope: Scope, choices: Choices) -> dict[str, Any]:
-    report = summary(db_session(), scope, period_for(choices.start, choices.end, zone()),
-                     clock.now())
-    note_reads_by_reference((row["reference"] for row in report["waiting_longest"]),
-                            "summary_waiting")
-    return report
-
-
-REPORTS = {report.name: report for report in (
-    Report("level-distribution", "Level distribution", ("as_of", "kind"), _distribution,
-           _distribution_chart),
-    Report("progression", "Progression", ("period", "interval", "kind"), _progression,
-           _progression_chart),
-    Report("time-in-level", "Time in level", ("kind",), _time_in_level),
-    Report("attrition", "Attrition", ("period", "kind"), _attrition),
-    Report("summary", "Summary for the strategy group", ("period",), _summary),
+# The registry's reports a page shows, in menu order, with their page titles. The readiness
+# list has its own page (/readiness).
+REPORTS = {name: PageReport(name, title, registry.REPORTS[name]) for name, title in (
+    ("level-distribution", "Level distribution"),
+    ("progression", "Progression"),
+    ("time-in-level", "Time in level"),
+    ("attrition", "Attrition"),
+    ("summary", "Summary for the strategy group"),
 )}
 
 
@@ -145,24 +102,44 @@ def read_choices(args: MultiDict[str, str], errors: dict[str, str]) -> Choices:
         interval=interval if interval in INTERVALS else "month")
 
 
-def run(name: str, args: MultiDict[str, str]) -> tuple[Report, Scope, Choices, dict[str, Any],
-                                                        dict[str, str]]:
-    """Build one report for the caller; input the builders refuse comes back as errors."""
+@dataclass
+class Shown:
+    """One report built for the page: what was asked, the scope it was counted in, the figures,
+    and anything the form got wrong (by field)."""
+
+    report: PageReport
+    choices: Choices
+    errors: dict[str, str]
+    asked: registry.Asked | None = None
+    built: dict[str, Any] | None = None
+
+    @property
+    def scope(self) -> Scope | None:
+        return self.asked.scope if self.asked else None
+
+
+def run(name: str, args: MultiDict[str, str]) -> Shown:
+    """Build one report for the caller from the registry; input it refuses comes back as errors."""
     report = REPORTS.get(name)
     if report is None:
         abort(404)
     errors: dict[str, str] = {}
     choices = read_choices(args, errors)
-    scope = scope_for(db_session(), current_caller(), unit=choices.unit, kind=choices.kind,
-                      suppress=choices.suppress)
-    built: dict[str, Any] = {}
-    if not errors:
-        try:
-            built = report.build(scope, choices)
-        except InvalidInput as error:
-            field = next(iter(error.errors))
-            errors[field] = error.message
-    return report, scope, choices, built, errors
+    shown = Shown(report, choices, errors)
+    if errors:
+        return shown
+    try:
+        _, asked, built = registry.run(name, db_session(), catalogue(), current_caller(), zone(),
+                                       choices.options_for(report.entry),
+                                       suppress=choices.suppress)
+    except InvalidInput as error:
+        field = next(iter(error.errors))
+        errors[field] = error.message
+        return shown
+    for action in sorted(set(built.reads.values())):
+        note_reads((member for member, why in built.reads.items() if why == action), action)
+    shown.asked, shown.built = asked, built.report
+    return shown
 
 
 @pages.get("/reports")
@@ -172,37 +149,48 @@ def reports() -> tuple[str, int]:
     if name not in REPORTS:
         name = "level-distribution"
     try:
-        report, scope, choices, built, errors = run(name, request.args)
+        shown = run(name, request.args)
     except NotFound:
         abort(404)
     query: dict[str, Any] = {k: v for k, v in request.args.items(multi=False) if v}
     query["report"] = name
-    if choices.suppress:
+    if shown.choices.suppress:
         query["suppress"] = "y"
+    levels = levels_of(catalogue())
     return render_template(
-        "pages/reports.html", reports=REPORTS, report=report, scope=scope, choices=choices,
-        built=built, errors=errors, counts=COUNTS, kinds=MEMBER_KINDS, intervals=INTERVALS,
-        note=NOTE, forced=current_caller().role in ALWAYS_SUPPRESSED,
+        "pages/reports.html", reports=REPORTS, report=shown.report, scope=shown.scope,
+        choices=shown.choices, built=shown.built or {}, errors=shown.errors,
+        counts=levels.counts, kinds=MEMBER_KINDS, intervals=INTERVALS, note=NOTE,
+        forced=current_caller().role in ALWAYS_SUPPRESSED,
         units=list(db_session().scalars(units_query(current_caller()))),
         csv_url=url_for("pages.report_csv", name=name, **query),
-        chart_url=url_for("pages.report_chart", name=name, **query) if report.chart else None,
-    ), (422 if errors else 200)
+        chart_url=url_for("pages.report_chart", name=name, **query) if shown.report.chart else None,
+    ), (422 if shown.errors else 200)
+
+
+def _built(name: str) -> tuple[registry.Report, registry.Asked, dict[str, Any]]:
+    """A report for a download: the same figures as the page, or "Page not found"."""
+    try:
+        shown = run(name, request.args)
+    except NotFound:
+        abort(404)
+    if shown.errors or shown.asked is None or shown.built is None:
+        abort(404)
+    return shown.report.entry, shown.asked, shown.built
 
 
 @pages.get("/reports/<name>.csv")
 @signed_in(*REPORT_ROLES)
 def report_csv(name: str) -> Response:
-    report, _scope, _choices, built, errors = run(name, request.args)
-    if errors:
-        abort(404)
-    return Response(as_csv(report.name, built), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{report.name}.csv"'})
+    entry, asked, built = _built(name)
+    return Response(entry.csv(built, asked.levels), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{entry.name}.csv"'})
 
 
 @pages.get("/reports/<name>/chart.svg")
 @signed_in(*REPORT_ROLES)
 def report_chart(name: str) -> Response:
-    report, scope, choices, built, errors = run(name, request.args)
-    if errors or report.chart is None:
+    entry, asked, built = _built(name)
+    if entry.chart is None:
         abort(404)
-    return Response(report.chart(scope, choices, built), mimetype="image/svg+xml")
+    return Response(entry.chart(asked, built), mimetype="image/svg+xml")

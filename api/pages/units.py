@@ -7,29 +7,28 @@ from typing import Any
 from flask import Response, abort, render_template, request, url_for
 
 from api.access import note_reads
-from api.context import catalogue
+from api.context import catalogue, zone
 from api.pages import pages
 from api.pages.session import current_caller, db_session, signed_in
 from pathway import clock
+from pathway.people.access import RECORD_READERS
 from pathway.people.units import unit_by_code
 from pathway.people.units_overview import unit_members, units_overview
-from pathway.reports import charts
-from pathway.reports.distribution import current_rows
-from pathway.reports.scope import Scope
+from pathway.reports import registry
+from pathway.reports.vocabulary import levels_of
 from pathway.store.paging import paginate
-from workflows.schema import MEMBER_KINDS
+from workflows.schema import MEMBER_KINDS, PATHWAY_STATUSES
 
-# The roles that may read member records, as the API's lists allow them.
-RECORD_READERS = ("admin", "coordinator", "training_lead")
 PAGE_SIZE = 25
-STATUSES = ("active", "paused", "exited")
+STATUSES = PATHWAY_STATUSES
 
 
 @pages.get("/units")
 @signed_in(*RECORD_READERS)
 def units() -> str:
     caller = current_caller()
-    overview = units_overview(db_session(), caller, clock.now(), MEMBER_KINDS)
+    overview = units_overview(db_session(), caller, clock.now(), MEMBER_KINDS,
+                              levels_of(catalogue()))
     # The waiting list names members: audited as the summary report's waiting list is.
     note_reads((w.member_id for w in overview.waiting), "summary_waiting")
     return render_template("pages/units.html", overview=overview, kinds=MEMBER_KINDS)
@@ -38,9 +37,10 @@ def units() -> str:
 @pages.get("/units/chart.svg")
 @signed_in(*RECORD_READERS)
 def units_chart() -> Response:
-    rows = current_rows(db_session(), Scope(caller=current_caller()), by_kind=False)
-    svg = charts.distribution_chart(rows, title="Members by level and status, now")
-    return Response(svg, mimetype="image/svg+xml")
+    chart, asked, built = registry.run("level-distribution", db_session(), catalogue(),
+                                       current_caller(), zone(), {})
+    assert chart.chart is not None  # the level distribution is drawn
+    return Response(chart.chart(asked, built.report), mimetype="image/svg+xml")
 
 
 @pages.get("/units/<code>")

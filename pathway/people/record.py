@@ -16,7 +16,7 @@ from pathway.engine import PATHWAY
 from pathway.people.actions import possible_triggers
 from pathway.people.members import pathway_of
 from pathway.programme import milestones, readiness, training
-from pathway.progress import next_step, pathway_summary
+from pathway.progress import NextStep, PathwaySummary, next_step, pathway_summary
 from pathway.store.models import Event, Instance, Member, Unit
 from pathway.words import level_words, readable
 from workflows.machine import split_state
@@ -45,12 +45,12 @@ class HistoryEntry:
 class MemberRecord:
     member: Member
     instance: Instance
-    pathway: dict[str, Any]
-    next: dict[str, Any]
+    pathway: PathwaySummary
+    next: NextStep
     actions: list[str]
-    milestones: list[dict[str, Any]]
-    training: list[dict[str, Any]]
-    readiness: list[dict[str, Any]]
+    milestones: list[milestones.MilestoneView]
+    training: list[training.TrainingView]
+    readiness: list[readiness.AwardReadiness]
     history: list[HistoryEntry]
     history_total: int
 

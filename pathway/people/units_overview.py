@@ -18,10 +18,10 @@ from pathway.engine import PATHWAY
 from pathway.people.access import Caller
 from pathway.people.members import members_query
 from pathway.people.units import units_query
-from pathway.reports.distribution import ROW_COUNTS, current_rows
+from pathway.reports.distribution import current_rows
 from pathway.reports.history import days_between, level_reached_at
-from pathway.reports.scope import COUNTS, Scope
-from pathway.reports.summary import LOWER_LEVELS
+from pathway.reports.scope import Scope
+from pathway.reports.vocabulary import ACTIVE, Levels
 from pathway.store.models import Instance, Member, Unit
 
 WAITING_SHOWN = 10
@@ -36,8 +36,8 @@ class Counts:
 
     def __getattr__(self, name: str) -> int:
         # ``counts.level_2`` in a template reads the column of that name.
-        if name in ROW_COUNTS:
-            return self.by_column.get(name, 0)
+        if name in self.by_column:
+            return self.by_column[name]
         raise AttributeError(name)
 
     @property
@@ -67,7 +67,7 @@ class Waiting:
 @dataclass(frozen=True)
 class Overview:
     units: list[UnitCounts]
-    columns: tuple[str, ...] = COUNTS
+    columns: tuple[str, ...]
     waiting: list[Waiting] = field(default_factory=list)
 
     @property
@@ -76,39 +76,43 @@ class Overview:
         return [{"unit": u.code, "kind": "all", **u.all_kinds.by_column} for u in self.units]
 
 
-def _summed(kind: str, rows: list[dict[str, int]]) -> Counts:
-    return Counts(kind, {name: sum(row[name] for row in rows) for name in ROW_COUNTS})
+def _summed(kind: str, rows: list[dict[str, int]], columns: tuple[str, ...]) -> Counts:
+    return Counts(kind, {name: sum(row[name] for row in rows) for name in columns})
 
 
 def units_overview(session: Session, caller: Caller, now: datetime, kinds: tuple[str, ...],
-                   *, waiting_shown: int = WAITING_SHOWN) -> Overview:
-    """Every unit in the caller's scope (empty ones too), each kind in ``kinds`` order."""
-    rows = current_rows(session, Scope(caller=caller), by_kind=True)
+                   levels: Levels, *, waiting_shown: int = WAITING_SHOWN) -> Overview:
+    """Every unit in the caller's scope (empty ones too), each kind in ``kinds`` order, with
+    a column for each of ``levels`` (the definitions' own)."""
+    rows = current_rows(session, Scope(caller=caller, levels=levels), by_kind=True)
+    columns = levels.row_counts
     by_unit: dict[str, dict[str, dict[str, int]]] = {}
     for row in rows:
-        by_unit.setdefault(row["unit"], {})[row["kind"]] = {n: row[n] for n in ROW_COUNTS}
-    empty = dict.fromkeys(ROW_COUNTS, 0)
+        by_unit.setdefault(row["unit"], {})[row["kind"]] = {n: row[n] for n in columns}
+    empty = dict.fromkeys(columns, 0)
     units = []
     for unit in session.scalars(units_query(caller)):
         held = by_unit.get(unit.code, {})
         per_kind = [Counts(kind, held.get(kind, empty)) for kind in kinds]
         units.append(UnitCounts(unit.code, unit.name, per_kind,
-                                _summed("all", [c.by_column for c in per_kind])))
-    return Overview(units=units, waiting=longest_waits(session, caller, now, waiting_shown))
+                                _summed("all", [c.by_column for c in per_kind], columns)))
+    return Overview(units=units, columns=levels.counts,
+                    waiting=longest_waits(session, caller, now, levels, waiting_shown))
 
 
-def longest_waits(session: Session, caller: Caller, now: datetime, limit: int) -> list[Waiting]:
+def longest_waits(session: Session, caller: Caller, now: datetime, levels: Levels,
+                  limit: int) -> list[Waiting]:
     """Active members below the top level, longest at their level first (as the summary)."""
     # Only pathway rows are read here, and those always hold a level.
     level = cast(ColumnElement[str], Instance.level.expression)
-    reached = level_reached_at(Instance.id.expression, level, None, Instance.__table__)
+    reached = level_reached_at(levels, Instance.id.expression, level, None, Instance.__table__)
     days = days_between(now, reached)
     statement = (select(Member.id, Member.reference, Unit.code, Member.kind, Instance.level,
                         reached.label("since"), days.label("days"))
                  .join(Instance, and_(Instance.member_id == Member.id,
                                       Instance.machine == PATHWAY))
                  .join(Unit, Unit.id == Member.unit_id)
-                 .where(Instance.status == "active", Instance.level.in_(LOWER_LEVELS),
+                 .where(Instance.status == ACTIVE, Instance.level.in_(levels.lower),
                         caller.unit_clause(Member.unit_id.expression))
                  .order_by(days.desc(), Member.id).limit(limit))
     return [Waiting(member_id, reference, unit, kind, level or "",
@@ -120,7 +124,7 @@ def longest_waits(session: Session, caller: Caller, now: datetime, limit: int) -
 
 def unit_members(caller: Caller, unit_id: int, *, kind: str | None = None,
                  level: str | None = None, status: str | None = None,
-                 reference: str | None = None) -> Select[tuple[Member, Instance]]:
+                 reference: str | None = None) -> Select[Member, Instance]:
     """A unit's members with their pathway rows, filtered as the members list filters them,
     and found by reference: the text anywhere in it, in any case."""
     statement = members_query(caller, unit_id=unit_id, kind=kind, level=level, status=status)
