@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from pathway import clock
 from pathway.engine import PATHWAY, Actor
+from pathway.store import ledger
 from pathway.store.models import Event, Instance, Member, Unit
 from workflows.machine import join_state, split_state
 from workflows.schema import MEMBER_KINDS, PATHWAY_STATUSES, Catalogue
@@ -246,6 +247,8 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
              "user_id": actor.user_id, "at": now, "effective_at": values["entered_at"],
              "override": False, "definition_version": values["definition_version"]}
             for row, values in zip(chunk, starts, strict=True)])
+        ledger.record_arrivals(connection, ((row.joined_on, ledger.group_of(
+            row.unit_id, row.kind, row.state)) for row in chunk))
         for row in chunk:
             result.by_kind[row.kind] = result.by_kind.get(row.kind, 0) + 1
         result.members += len(chunk)
