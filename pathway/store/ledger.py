@@ -16,9 +16,8 @@ them in; ``rebuild`` remakes everything from the event log, the one source of tr
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -45,6 +44,7 @@ CHANGES = Base.metadata.tables[DistributionChange.__tablename__]
 CHECKPOINTS = Base.metadata.tables[DistributionCheckpoint.__tablename__]
 COUNTS = Base.metadata.tables[DistributionCount.__tablename__]
 GROUP = ("unit_id", "kind", "level", "status")
+DAY_INDEX = "ix_distribution_changes_day"
 # On SQLite the service's local day of a stored moment comes from this function (PostgreSQL
 # has AT TIME ZONE); registered on the connection for the statements that need it.
 LOCAL_DAY_FUNCTION = "pathway_local_day"
@@ -88,12 +88,25 @@ def record_arrivals(connection: Connection, arrivals: Iterable[tuple[date, Group
 # Rebuilding from the event log ----------------------------------------------------------
 
 
-def _sqlite_local_day(zone: ZoneInfo) -> Any:
-    @lru_cache(maxsize=65_536)
+def _sqlite_local_day(zone: ZoneInfo) -> Callable[[str | None], str | None]:
+    """The zone's day of a stored moment ('2025-03-30 00:59:59.000000', UTC).
+
+    Called once per event in a rebuild, so answers are kept per UTC hour: an hour whose first
+    and last instants fall on the same local day lies wholly in it (any whole-minute offset).
+    """
+    by_hour: dict[str, str | None] = {}
+
+    def exactly(stored: str) -> str:
+        return clock.local_date(datetime.fromisoformat(stored), zone).isoformat()
+
     def local_day(stored: str | None) -> str | None:
         if stored is None:
             return None
-        return clock.local_date(datetime.fromisoformat(stored), zone).isoformat()
+        hour = stored[:13]
+        if hour not in by_hour:
+            first, last = exactly(hour + ":00:00"), exactly(hour + ":59:59.999999")
+            by_hour[hour] = first if first == last else None
+        return by_hour[hour] or exactly(stored)
 
     return local_day
 
@@ -154,17 +167,31 @@ def _replayed_sql(connection: Connection) -> str:
 
 
 def rebuild(connection: Connection, zone: ZoneInfo) -> int:
-    """Remake the ledger from the event log and take its checkpoints; the changes written."""
+    """Remake the ledger from the event log and take its checkpoints; the changes written.
+
+    On PostgreSQL transitions wait while it runs, and so do as-of reports (the day index is
+    rebuilt): it is a repair, not a routine (``take_checkpoints`` is the routine).
+    """
     if connection.dialect.name == "postgresql":
         # Writers wait until the rebuilt ledger is committed: none is counted twice or lost.
         connection.execute(text("LOCK TABLE distribution_changes IN EXCLUSIVE MODE"))
+        # One pass over the whole log: compiling it (JIT) only adds a second.
+        connection.execute(text("SET LOCAL jit = off"))
     connection.execute(delete(COUNTS))
     connection.execute(delete(CHECKPOINTS))
     connection.execute(delete(CHANGES))
+    # Millions of rows go in faster with the day index built once afterwards.
+    by_day = next(index for index in CHANGES.indexes if index.name == DAY_INDEX)
+    by_day.drop(connection)
     written = connection.execute(text(
         f"WITH {_moves_sql(connection, zone)} "
         "INSERT INTO distribution_changes (day, unit_id, kind, level, status, delta) "
-        + _replayed_sql(connection)), {"zone": zone.key}).rowcount
+        # in day order, so that a day's changes lie together on disk for the range reads
+        + _replayed_sql(connection) + " ORDER BY day, unit_id, kind, level, status"),
+        {"zone": zone.key}).rowcount
+    by_day.create(connection)
+    # The checkpoints read the new rows by day: plan them with the table's new size.
+    connection.execute(text("ANALYZE distribution_changes"))
     take_checkpoints(connection)
     return int(written or 0)
 

@@ -205,14 +205,17 @@ class DistributionChange(Base):
 
     __tablename__ = "distribution_changes"
     __table_args__ = (
-        # A day range of changes summed per group, from the index alone.
+        # A day range of changes summed per group, from the index alone (with the id, for
+        # the checkpoints' "written up to" bound).
         Index("ix_distribution_changes_day", "day", "unit_id", "kind", "level", "status",
-              "delta"),
+              "delta", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    # No foreign keys on derived rows: a rebuild writes millions, and `pathway check` holds
+    # them to the events, which have them.
+    unit_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))
     level: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
@@ -237,9 +240,8 @@ class DistributionCount(Base):
 
     __tablename__ = "distribution_counts"
 
-    day: Mapped[date] = mapped_column(ForeignKey("distribution_checkpoints.day"),
-                                      primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     level: Mapped[str] = mapped_column(String(32), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)

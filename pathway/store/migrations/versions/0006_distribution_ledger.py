@@ -33,13 +33,11 @@ def upgrade() -> None:
     sa.Column('level', sa.String(length=32), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('delta', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['unit_id'], ['units.id'],
-                            name=op.f('fk_distribution_changes_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_distribution_changes'))
     )
     with op.batch_alter_table('distribution_changes', schema=None) as batch_op:
         batch_op.create_index('ix_distribution_changes_day',
-                              ['day', 'unit_id', 'kind', 'level', 'status', 'delta'],
+                              ['day', 'unit_id', 'kind', 'level', 'status', 'delta', 'id'],
                               unique=False)
     op.create_table('distribution_checkpoints',
     sa.Column('day', sa.Date(), nullable=False),
@@ -53,10 +51,6 @@ def upgrade() -> None:
     sa.Column('level', sa.String(length=32), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('members', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['day'], ['distribution_checkpoints.day'],
-                            name=op.f('fk_distribution_counts_day_distribution_checkpoints')),
-    sa.ForeignKeyConstraint(['unit_id'], ['units.id'],
-                            name=op.f('fk_distribution_counts_unit_id_units')),
     sa.PrimaryKeyConstraint('day', 'unit_id', 'kind', 'level', 'status',
                             name=op.f('pk_distribution_counts'))
     )
