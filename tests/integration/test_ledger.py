@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
@@ -257,3 +258,23 @@ def test_rebuilt_checkpoints_serve_a_year_of_progression(db_url, member, catalog
             replayed(s, scope, point["as_of"]) for point in year["series"]]
         assert [point["totals"]["total"] for point in year["series"]] == [
             1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3]
+
+
+def test_the_ledger_counts_each_moment_on_its_day_in_the_service_zone(db_url):
+    """Rebuilds find an event's day in SQL: at clock changes, and in a zone half an hour off."""
+    with unit_of_work(db_url, write=False) as s:
+        connection = s.connection()
+        for zone_name, first in (("Europe/London", datetime(2025, 3, 29, 20, tzinfo=UTC)),
+                                 ("Europe/London", datetime(2025, 10, 25, 20, tzinfo=UTC)),
+                                 ("Asia/Kolkata", datetime(2025, 6, 1, 16, tzinfo=UTC))):
+            zone = ZoneInfo(zone_name)
+            day = ledger._local_day_sql(connection, ":moment"
+                                        if connection.dialect.name == "sqlite"
+                                        else "CAST(:moment AS TIMESTAMPTZ)", zone)
+            for minutes in range(0, 36 * 60, 7):
+                moment = first + timedelta(minutes=minutes)
+                stored = (moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+                          if connection.dialect.name == "sqlite" else moment)
+                found = connection.execute(text(f"SELECT {day}"),
+                                           {"moment": stored, "zone": zone.key}).scalar()
+                assert str(found) == clock.local_date(moment, zone).isoformat(), moment
