@@ -2,7 +2,8 @@
 
 A day's distribution is the latest checkpoint on or before it, plus the changes dated after
 the checkpoint up to the day, plus the changes dated up to the checkpoint that were written
-after it was taken (backdated events, and everything since the last checkpointing). All of it
+after it was taken (backdated events, and everything since the last checkpointing); or, when
+the next checkpoint is nearer, that checkpoint less the changes between the day and it. All of it
 is summed per (unit, kind, level, status) in SQL; Python only lays out the counted groups.
 Many days go in one statement (progression), each with its own checkpoint.
 """
@@ -23,23 +24,37 @@ from pathway.store.ledger import COUNTS as KEPT
 from pathway.store.models import Unit
 
 
-def _parts(point: int, day: date, checkpoint: tuple[date, int] | None,
-           scope: Scope) -> list[Select[Any]]:
-    """The rows whose sum per group is the distribution at the end of ``day``."""
+def _parts(point: int, day: date, before: tuple[date, int] | None,
+           after: tuple[date, int] | None, scope: Scope) -> list[Select[Any]]:
+    """The rows whose sum per group is the distribution at the end of ``day``.
+
+    From the nearer of the checkpoints either side: the one before it plus the changes since,
+    or the one after it less the changes in between. Either way the changes dated up to the
+    day but written after the checkpoints were taken are added.
+    """
     label = literal(point, Integer).label("point")
 
-    def changes() -> Select[Any]:
-        return (select(label, *(CHANGES.c[name] for name in GROUP), CHANGES.c.delta.label("n"))
+    def changes(sign: int = 1) -> Select[Any]:
+        delta = CHANGES.c.delta if sign > 0 else -CHANGES.c.delta
+        return (select(label, *(CHANGES.c[name] for name in GROUP), delta.label("n"))
                 .where(scope.units(CHANGES.c.unit_id), scope.kinds(CHANGES.c.kind)))
 
-    if checkpoint is None:
-        return [changes().where(CHANGES.c.day <= day)]
-    kept_day, through = checkpoint
-    return [select(label, *(KEPT.c[name] for name in GROUP), KEPT.c.members.label("n"))
-            .where(KEPT.c.day == kept_day, scope.units(KEPT.c.unit_id),
-                   scope.kinds(KEPT.c.kind)),
-            changes().where(CHANGES.c.day > kept_day, CHANGES.c.day <= day),
-            changes().where(CHANGES.c.id > through, CHANGES.c.day <= kept_day)]
+    def kept(on: date) -> Select[Any]:
+        return (select(label, *(KEPT.c[name] for name in GROUP), KEPT.c.members.label("n"))
+                .where(KEPT.c.day == on, scope.units(KEPT.c.unit_id), scope.kinds(KEPT.c.kind)))
+
+    if after is not None and (before is None or after[0] - day < day - before[0]):
+        kept_day, through = after
+        return [kept(kept_day),
+                changes(-1).where(CHANGES.c.day > day, CHANGES.c.day <= kept_day,
+                                  CHANGES.c.id <= through),
+                changes().where(CHANGES.c.id > through, CHANGES.c.day <= day)]
+    if before is not None:
+        kept_day, through = before
+        return [kept(kept_day),
+                changes().where(CHANGES.c.day > kept_day, CHANGES.c.day <= day),
+                changes().where(CHANGES.c.id > through, CHANGES.c.day <= kept_day)]
+    return [changes().where(CHANGES.c.day <= day)]
 
 
 def counted_on(session: Session, scope: Scope, days: Sequence[date]
@@ -50,8 +65,9 @@ def counted_on(session: Session, scope: Scope, days: Sequence[date]
     kept_days = [day for day, _ in checkpoints]
     parts = []
     for point, day in enumerate(days):
-        before = bisect_right(kept_days, day)
-        parts += _parts(point, day, checkpoints[before - 1] if before else None, scope)
+        later = bisect_right(kept_days, day)  # the first checkpoint after the day
+        parts += _parts(point, day, checkpoints[later - 1] if later else None,
+                        checkpoints[later] if later < len(checkpoints) else None, scope)
     both = union_all(*parts).subquery("ledger")
     keys = [both.c.point, *(both.c[name] for name in GROUP)]
     counted: list[list[tuple[int, str, str, str, int]]] = [[] for _ in days]
