@@ -137,10 +137,11 @@ def replayed_as_of(url: str, as_of: date, runs: int) -> Timing:
 PROGRESSION = "/api/v1/reports/progression"
 
 
-def progression_fetch(url: str, client: Client) -> tuple[str, Callable[[date, date], Any]]:
-    """A monthly progression from one day to another: over HTTP, else in process."""
-    status, _ = client.request("GET", PROGRESSION + "?kind=carer")
-    if status == 200:
+def progression_fetch(url: str, client: Client | None
+                      ) -> tuple[str, Callable[[date, date], Any]]:
+    """A monthly progression from one day to another: over HTTP (given a client and the
+    endpoint answers), else in process."""
+    if client is not None and client.request("GET", PROGRESSION + "?kind=carer")[0] == 200:
         return "HTTP", lambda start, end: client.get(
             f"{PROGRESSION}?from={start.isoformat()}&to={end.isoformat()}&interval=month")
     from pathway.reports.progression import progression
