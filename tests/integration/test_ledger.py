@@ -234,6 +234,10 @@ def test_check_finds_a_tampered_ledger_and_rebuild_mends_it(db_url, member, cata
 
     rebuilt = runner.invoke(cli, ["ledger", "rebuild"], env=env, catch_exceptions=False)
     assert rebuilt.exit_code == 0, rebuilt.output
+    # The nightly routine: fresh checkpoints from the changes as they stand.
+    checkpointed = runner.invoke(cli, ["ledger", "checkpoint"], env=env, catch_exceptions=False)
+    assert checkpointed.exit_code == 0, checkpointed.output
+    assert "checkpoints taken" in checkpointed.output
     mended = runner.invoke(cli, ["check"], env=env, catch_exceptions=False)
     assert mended.exit_code == 0, mended.output
     assert mended.stdout.strip().endswith("all hold")
