@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 import psycopg
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from benchmarks.dataset import psycopg_conninfo
@@ -26,6 +27,8 @@ from pathway.people.access import Caller
 from pathway.store.db import unit_of_work
 
 ENDPOINT = "/api/v1/reports/level-distribution"
+BENCH_ADMIN = Caller(user_id=0, name="bench", role="admin", all_units=True,
+                     unit_ids=frozenset())
 BARE_QUERY = ("SELECT unit_id, kind, level, status, count(*) FROM bench_bare "
               "GROUP BY unit_id, kind, level, status")
 BARE_TABLE = ["DROP TABLE IF EXISTS bench_bare",
@@ -51,8 +54,7 @@ def distribution_source(url: str, client: Client) -> Distribution:
     from pathway.reports.distribution import level_distribution
     from pathway.reports.scope import Scope
 
-    caller = Caller(user_id=0, name="bench", role="admin", all_units=True,
-                    unit_ids=frozenset())
+    caller = BENCH_ADMIN
     zone = Settings.from_env().timezone
 
     def fetch(as_of: date | None) -> Any:
@@ -109,3 +111,46 @@ def lateral_as_of(url: str, as_of: date, runs: int) -> Timing:
     with psycopg.connect(psycopg_conninfo(url), autocommit=True) as db:
         return timed(lambda: db.execute(LATERAL_AS_OF, (bound, as_of)).fetchall(),  # type: ignore[arg-type]
                      runs=runs)
+
+
+def replayed_as_of(url: str, as_of: date, runs: int) -> Timing:
+    """The as-of read the ledger replaced, in process: each member's last event by the day
+    (``counts_at``, or ``counts_at_lateral`` on PostgreSQL), grouped and laid out."""
+    from pathway.reports.distribution import counts_at, counts_at_lateral, distribution_rows
+    from pathway.reports.scope import Scope
+
+    scope = Scope(caller=BENCH_ADMIN)
+    bound = clock.end_of_day(as_of, Settings.from_env().timezone)
+
+    def replay() -> Any:
+        with unit_of_work(url, write=False) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SET LOCAL jit = off"))
+                counts = counts_at_lateral(scope, bound, as_of)
+            else:
+                counts = counts_at(scope, bound)
+            return distribution_rows(session, counts, scope, by_kind=True)
+
+    return timed(replay, runs=runs)
+
+
+PROGRESSION = "/api/v1/reports/progression"
+
+
+def progression_fetch(url: str, client: Client | None
+                      ) -> tuple[str, Callable[[date, date], Any]]:
+    """A monthly progression from one day to another: over HTTP (given a client and the
+    endpoint answers), else in process."""
+    if client is not None and client.request("GET", PROGRESSION + "?kind=carer")[0] == 200:
+        return "HTTP", lambda start, end: client.get(
+            f"{PROGRESSION}?from={start.isoformat()}&to={end.isoformat()}&interval=month")
+    from pathway.reports.progression import progression
+    from pathway.reports.scope import Period, Scope
+
+    zone = Settings.from_env().timezone
+
+    def fetch(start: date, end: date) -> Any:
+        with unit_of_work(url, write=False) as session:
+            return progression(session, Scope(caller=BENCH_ADMIN), Period(start, end, zone))
+
+    return "function", fetch

@@ -28,6 +28,7 @@ from pathway.errors import (
     VersionConflict,
 )
 from pathway.facts import facts_for
+from pathway.store import ledger
 from pathway.store.models import Event, Instance, Member
 from workflows.guards import Verdict, evaluate_all
 from workflows.machine import TriggerNotAllowed, compile_definition, split_state
@@ -247,6 +248,10 @@ def fire(session: Session, catalogue: Catalogue, member: Member, machine: Machin
         for name, value in written.items():
             set_committed_value(instance, name, value)
 
+    if machine.is_pathway:  # the member moves between the distribution's groups on that day
+        ledger.record_move(session, clock.local_date(effective_at, zone),
+                           ledger.group_of(member.unit_id, member.kind, state) if version else None,
+                           ledger.group_of(unit_id, member.kind, dest))
     if firing.trigger == TRANSFER and firing.unit_id:
         member.unit_id = firing.unit_id
         session.flush()
@@ -294,4 +299,6 @@ def register(session: Session, catalogue: Catalogue, member: Member, actor: Acto
                   actor=actor.name, user_id=actor.user_id, at=clock.now(), effective_at=since,
                   override=False, definition_version=definition.version)
     session.add(event)
+    ledger.record_move(session, member.joined_on, None,
+                       ledger.group_of(member.unit_id, member.kind, state))
     return event

@@ -270,8 +270,8 @@ def check_command() -> None:
 
     config = settings()
     with unit_of_work(config.database_url, write=False) as session:
-        report = integrity.check(session, workflows.load(config.workflows))
-    for problem in report.problems:
+        report = integrity.check(session, workflows.load(config.workflows), config.timezone)
+    for problem in [*report.problems, *report.ledger]:
         click.echo(str(problem))
     click.echo(report.summary())
     if not report.holds:
@@ -311,12 +311,14 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
 # Commands that live beside what they work on; each module adds one line here.
 from pathway.cli.backup import backup, restore  # noqa: E402 (after the group they join)
+from pathway.cli.ledger import ledger  # noqa: E402
 from pathway.cli.report import report  # noqa: E402
 
 cli.add_command(backup)
 cli.add_command(restore)
 
 cli.add_command(report)
+cli.add_command(ledger)
 
 # Passwords for the pages.
 from pathway.cli.passwords import demo_sign_ins, set_password  # noqa: E402

@@ -28,6 +28,7 @@ from pathway import clock
 from pathway.engine import PATHWAY, Actor
 from pathway.people.references import normalised_reference
 from pathway.reports.vocabulary import EXIT, REGISTER
+from pathway.store import ledger
 from pathway.store.models import Base, Event, Instance, Member, Unit
 from workflows.machine import EXITED, join_state, split_state
 from workflows.schema import MEMBER_KINDS, PATHWAY_STATUSES, Catalogue
@@ -304,12 +305,23 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
             event for row, values in zip(chunk, starts, strict=True)
             for event in _events(row, values, instance_ids[values["member_id"]], actor, now,
                                  zone)])
+        ledger.record_changes(connection, _ledger_changes(chunk))
         for row in chunk:
             result.by_kind[row.kind] = result.by_kind.get(row.kind, 0) + 1
         result.members += len(chunk)
         if progress is not None:
             progress(len(chunk))
     return result
+
+
+def _ledger_changes(chunk: list[MemberRow]) -> Iterator[tuple[date, ledger.Group, int]]:
+    """What the register (and a leaver's exit) events add to the distribution ledger."""
+    for row in chunk:
+        arrived = ledger.group_of(row.unit_id, row.kind, row.arrived)
+        yield row.joined_on, arrived, 1
+        if row.exited_on is not None:
+            yield row.exited_on, arrived, -1
+            yield row.exited_on, ledger.group_of(row.unit_id, row.kind, row.state), 1
 
 
 def _events(row: MemberRow, values: dict[str, Any], instance_id: int, actor: Actor,

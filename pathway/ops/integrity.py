@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from pathway.config import Settings
 from pathway.engine import definition_for
 from pathway.errors import NotFound
+from pathway.store import ledger
 from pathway.store.models import Event, Instance, Member
 from workflows.machine import CompiledWorkflow, TriggerNotAllowed, compile_definition, split_state
 from workflows.schema import Catalogue
@@ -46,16 +49,22 @@ class CheckReport:
     instances: int = 0
     events: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # Where the distribution ledger (derived from the events) disagrees with their replay.
+    ledger: list[str] = field(default_factory=list)
 
     @property
     def holds(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.ledger
 
     def summary(self) -> str:
         head = f"{self.instances} instances, {self.events} events checked"
-        if self.holds:
-            return f"{head}: all hold"
-        return f"{head}: {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} found"
+        differs = (f"the distribution ledger differs from the events in {len(self.ledger)} "
+                   f"place{'s' if len(self.ledger) != 1 else ''} ('pathway ledger rebuild' "
+                   "remakes it)")
+        if not self.problems:
+            return f"{head}: all hold" + (f"; {differs}" if self.ledger else "")
+        found = f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} found"
+        return f"{head}, {differs}: {found}" if self.ledger else f"{head}: {found}"
 
 
 class _Replayer:
@@ -102,9 +111,15 @@ def _rows(session: Session) -> Iterator[Any]:
     yield from session.execute(statement)
 
 
-def check(session: Session, catalogue: Catalogue) -> CheckReport:
-    """Replay every instance's events and report each disagreement (an empty list: all hold)."""
+def check(session: Session, catalogue: Catalogue, zone: ZoneInfo | None = None) -> CheckReport:
+    """Replay every instance's events and report each disagreement (an empty list: all hold).
+
+    The distribution ledger is checked against the same events, its days counted in ``zone``
+    (the configured service zone when not given).
+    """
     report = CheckReport()
+    report.ledger = ledger.differences(session.connection(),
+                                       zone or Settings.from_env().timezone)
     replayer = _Replayer(catalogue)
     current: list[Any] = []
     for row in _rows(session):

@@ -13,12 +13,12 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, func, select, text, true
+from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.orm import Session, aliased
 
-from pathway import clock
 from pathway.engine import PATHWAY
 from pathway.reports.history import latest_pathway_event
+from pathway.reports.ledger import rows_on as ledger_rows_on
 from pathway.reports.scope import ColumnLike, Scope, tally, within_calendar
 from pathway.reports.suppression import suppress_rows, suppress_totals
 from pathway.reports.vocabulary import Levels
@@ -153,11 +153,8 @@ def level_distribution(session: Session, scope: Scope, zone: ZoneInfo, *,
     if as_of is None:
         rows, totals = table(current_rows(session, scope, by_kind=by_kind), scope)
         return {"as_of": None, **scope.echo(), "rows": rows, "totals": totals}
-    if session.get_bind().dialect.name == "postgresql":
-        # One index probe per member: compiling the plan (JIT) costs more than it saves.
-        session.execute(text("SET LOCAL jit = off"))
-        counts = counts_at_lateral(scope, clock.end_of_day(as_of, zone), as_of, by_kind=by_kind)
-    else:
-        counts = counts_at(scope, clock.end_of_day(as_of, zone), by_kind=by_kind)
-    rows, totals = table(distribution_rows(session, counts, scope, by_kind=by_kind), scope)
+    # From the distribution ledger: a checkpoint and a few days of changes, not the event log
+    # (counts_at and counts_at_lateral read the log; `pathway check` holds the two equal).
+    [rows_then] = ledger_rows_on(session, scope, [as_of], by_kind=by_kind)
+    rows, totals = table(rows_then, scope)
     return {"as_of": as_of, **scope.echo(), "rows": rows, "totals": totals}

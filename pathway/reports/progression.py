@@ -1,7 +1,8 @@
 """Progression: the level distribution at the end of each week, month or quarter of a period.
 
-One statement for the whole series: the interval ends are a small derived table (one row per
-point) and each member's state is probed at every point, grouped by point, unit and kind.
+One statement for the whole series, from the distribution ledger: each interval's end is its
+checkpoint plus the changes since, summed per group (``pathway.reports.ledger``). Month ends
+are checkpoint days, so a year by month reads twelve checkpoints and little else.
 """
 
 from __future__ import annotations
@@ -9,12 +10,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from pathway import clock
 from pathway.errors import InvalidInput
-from pathway.reports.distribution import counts_at, distribution_rows, table
+from pathway.reports.distribution import table
+from pathway.reports.ledger import rows_on
 from pathway.reports.scope import Period, Scope
 
 INTERVALS = ("week", "month", "quarter")
@@ -63,20 +63,10 @@ def progression(session: Session, scope: Scope, period: Period, interval: str = 
                 ) -> dict[str, Any]:
     """The distribution at the end of each interval, oldest first."""
     spans = intervals(period, interval)
-    points = union_all(*(
-        # typed binds, not CAST: SQLite's CAST(... AS DATETIME) turns the text into a number
-        select(literal(index, Integer).label("point"),
-               literal(clock.end_of_day(end, period.zone), DateTime(timezone=True))
-               .label("bound"))
-        for index, (_, end) in enumerate(spans))).subquery("points")
-    counts = counts_at(scope, points.c.bound, extra_keys=(points.c.point.label("point"),),
-                       source=points)
-    rows = distribution_rows(session, counts, scope, by_kind=True, extra=("point",))
+    rows_at = rows_on(session, scope, [end for _, end in spans], by_kind=True)
     series = []
     for index, (start, end) in enumerate(spans):
-        at_point = [{k: v for k, v in row.items() if k != "point"} for row in rows
-                    if row["point"] == index]
-        published, totals = table(at_point, scope)
+        published, totals = table(rows_at[index], scope)
         series.append({"period_start": start, "as_of": end, "rows": published,
                        "totals": totals})
     return {"from": period.start, "to": period.end, "interval": interval, **scope.echo(),

@@ -263,3 +263,57 @@ class SignInLock(Base):
 
     username: Mapped[str] = mapped_column(String(120), primary_key=True)
     locked_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DistributionChange(Base):
+    """One change to the level distribution on a day (``pathway.store.ledger``).
+
+    A pathway event takes one from the (unit, kind, level, status) group the member leaves and
+    adds one to the group they enter, on the event's effective day in the service's zone: a
+    backdated event is one more row, never a rewrite. Derived from the events; `pathway check`
+    verifies it and `pathway ledger rebuild` remakes it.
+    """
+
+    __tablename__ = "distribution_changes"
+    __table_args__ = (
+        # A day range of changes summed per group, from the index alone (with the id, for
+        # the checkpoints' "written up to" bound).
+        Index("ix_distribution_changes_day", "day", "unit_id", "kind", "level", "status",
+              "delta", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    # No foreign keys on derived rows: a rebuild writes millions, and `pathway check` holds
+    # them to the events, which have them.
+    unit_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    delta: Mapped[int] = mapped_column(Integer)
+
+
+class DistributionCheckpoint(Base):
+    """A day whose whole distribution is kept in ``distribution_counts``.
+
+    It counts the changes up to ``through_change`` (the highest change id when the checkpoints
+    were taken); changes written since are added when read.
+    """
+
+    __tablename__ = "distribution_checkpoints"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    through_change: Mapped[int] = mapped_column(Integer)
+
+
+class DistributionCount(Base):
+    """Members in one (unit, kind, level, status) group at the end of a checkpoint day."""
+
+    __tablename__ = "distribution_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    level: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    members: Mapped[int] = mapped_column(Integer)

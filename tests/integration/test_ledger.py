@@ -1,0 +1,284 @@
+"""The distribution ledger: as of any day it says what a replay of the event log says."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+import workflows
+from pathway import clock
+from pathway.cli import cli
+from pathway.engine import PATHWAY, RECORD_TRIGGERS, Actor, Firing, definition_for, fire
+from pathway.errors import GuardsUnmet, InvalidInput, InvalidTrigger
+from pathway.ops import integrity
+from pathway.people.access import Caller
+from pathway.people.members import register_member, transfer
+from pathway.people.privacy import erase
+from pathway.people.units import create_unit
+from pathway.reports.distribution import (
+    counts_at,
+    counts_at_lateral,
+    distribution_rows,
+    level_distribution,
+)
+from pathway.reports.ledger import rows_on
+from pathway.reports.progression import progression
+from pathway.reports.scope import Period, Scope
+from pathway.store import ledger
+from pathway.store.db import unit_of_work
+from pathway.store.models import DistributionChange, Instance, Member, Unit
+from workflows.machine import compile_definition, join_state
+from workflows.schema import MEMBER_KINDS, PATHWAY_STATUSES
+
+TZ = __import__("zoneinfo").ZoneInfo("Europe/London")
+COORDINATOR = Actor(name="test coordinator", role="coordinator")
+ADMIN = Caller(user_id=0, name="test admin", role="admin", all_units=True, unit_ids=frozenset())
+UNITS = ("ledger-north", "ledger-south", "ledger-east")
+FIRST_JOINED = date(2024, 1, 1)
+REFERENCES = itertools.count(1)
+
+
+def replayed(session: Session, scope: Scope, day: date) -> list[dict]:
+    """The as-of distribution read from the event log (each member's last event by then)."""
+    bound = clock.end_of_day(day, TZ)
+    if session.get_bind().dialect.name == "postgresql":
+        counts = counts_at_lateral(scope, bound, day)
+    else:
+        counts = counts_at(scope, bound)
+    return distribution_rows(session, counts, scope, by_kind=True)
+
+
+def units(session: Session) -> dict[str, Unit]:
+    for code in UNITS:
+        if session.scalar(select(Unit).where(Unit.code == code)) is None:
+            create_unit(session, code, code.title(), "open_rehab", "Bridgend")
+    return {unit.code: unit for unit in session.scalars(select(Unit).where(Unit.code.in_(UNITS)))}
+
+
+# One member's history: kind, first unit, joining day, starting level and status, then steps of
+# (days later, a choice among what can happen next).
+member_plans = st.tuples(
+    st.sampled_from(MEMBER_KINDS), st.integers(0, len(UNITS) - 1), st.integers(0, 540),
+    st.integers(0, 2), st.sampled_from(PATHWAY_STATUSES),
+    st.lists(st.tuples(st.integers(0, 45), st.integers(0, 99)), max_size=8))
+
+
+def play(session: Session, catalogue: workflows.Catalogue, plans: list, order_seed: int,
+         checkpoint_at: int) -> list[date]:
+    """Register everyone, then fire their steps interleaved across members (so most events
+    arrive after later-dated ones: backdated), retaking the checkpoints part-way through.
+    The days on which something happened are returned."""
+    by_code = units(session)
+    today = clock.today(TZ)
+    members, queues, days = [], [], []
+    for kind, unit_index, joined_after, level_index, status, steps in plans:
+        definition = catalogue.pathway_for(kind)
+        levels = [state for state in definition.states if "." not in state]
+        joined_on = FIRST_JOINED + timedelta(days=joined_after)
+        member = register_member(
+            session, catalogue, COORDINATOR, reference=f"LEDGER-{next(REFERENCES):05d}",
+            kind=kind, unit=UNITS[unit_index], joined_on=joined_on,
+            level=levels[level_index % len(levels)], status=status, zone=TZ)
+        members.append(member)
+        days.append(joined_on)
+        queues += [len(members) - 1] * len(steps)
+    random.Random(order_seed).shuffle(queues)  # the steps of each member stay in order
+    cursors = [0] * len(members)
+    latest = [member.joined_on for member in members]
+    erased: set[int] = set()
+    for fired, index in enumerate(queues):
+        if fired == checkpoint_at:
+            ledger.take_checkpoints(session.connection())
+        member, steps = members[index], plans[index][5]
+        gap, choice = steps[cursors[index]]
+        cursors[index] += 1
+        if index in erased:
+            continue
+        on = min(latest[index] + timedelta(days=gap), today)
+        if step(session, catalogue, member, by_code, on, choice, erased, index):
+            latest[index] = on
+            days.append(on)
+    return days
+
+
+def step(session: Session, catalogue: workflows.Catalogue, member: Member,
+         by_code: dict[str, Unit], on: date, choice: int, erased: set[int], index: int) -> bool:
+    """One thing happening to a member on a day: a transfer, an erasure or a pathway trigger."""
+    try:
+        if choice < 15:
+            others = [code for code, unit in by_code.items() if unit.id != member.unit_id]
+            transfer(session, catalogue, member, others[choice % 2], COORDINATOR, ADMIN, TZ,
+                     on=on)
+        elif choice < 17:
+            erase(session, catalogue, member, "Asked to be forgotten.", COORDINATOR, TZ)
+            erased.add(index)
+        else:
+            definition = definition_for(catalogue, member.kind, PATHWAY)
+            state = session.scalar(select(Instance.state).where(
+                Instance.member_id == member.id, Instance.machine == PATHWAY))
+            triggers = [t for t in compile_definition(definition).available_triggers(state)
+                        if t not in RECORD_TRIGGERS]
+            if not triggers:
+                return False
+            trigger = triggers[choice % len(triggers)]
+            fire(session, catalogue, member, PATHWAY,
+                 Firing(trigger=trigger, on=on, override=True, reason="Agreed at review.",
+                        exit_reason=definition.exit_reasons[0]),
+                 COORDINATOR, TZ)
+    except (GuardsUnmet, InvalidTrigger, InvalidInput):
+        return False
+    return True
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(plans=st.lists(member_plans, min_size=1, max_size=6), order_seed=st.integers(0, 999),
+       checkpoint_at=st.integers(0, 30), extra_days=st.lists(st.integers(-30, 900), max_size=3))
+def test_as_of_through_the_ledger_equals_a_replay_of_the_events(
+        db_url, catalogue, plans, order_seed, checkpoint_at, extra_days):
+    with unit_of_work(db_url) as s:
+        happened = play(s, catalogue, plans, order_seed, checkpoint_at)
+    days = sorted({*happened, *(day - timedelta(days=1) for day in happened),
+                   *(FIRST_JOINED + timedelta(days=n) for n in extra_days)})
+    with unit_of_work(db_url, write=False) as s:
+        north = s.scalar(select(Unit).where(Unit.code == UNITS[0]))
+        for scope in (Scope(caller=ADMIN), Scope(caller=ADMIN, unit=north, kind="carer")):
+            assert rows_on(s, scope, days) == [replayed(s, scope, day) for day in days]
+        assert ledger.differences(s.connection(), TZ) == []
+
+
+def test_a_backdated_event_is_one_more_row_and_rewrites_nothing(db_url, member, catalogue):
+    member_id = member(joined_on=date(2025, 1, 6))
+    with unit_of_work(db_url) as s:
+        fire(s, catalogue, s.get(Member, member_id), PATHWAY,
+             Firing(trigger=pause_trigger(catalogue), on=date(2025, 6, 2)), COORDINATOR, TZ)
+        ledger.take_checkpoints(s.connection())
+        before = s.execute(select(DistributionChange.id, DistributionChange.delta)
+                           .order_by(DistributionChange.id)).all()
+
+    with unit_of_work(db_url) as s:
+        # Recorded today, it happened on a day the checkpoints already counted.
+        fire(s, catalogue, s.get(Member, member_id), PATHWAY,
+             Firing(trigger=resume_trigger(catalogue), on=date(2025, 6, 9)), COORDINATOR, TZ)
+
+    with unit_of_work(db_url, write=False) as s:
+        after = s.execute(select(DistributionChange.id, DistributionChange.delta)
+                          .order_by(DistributionChange.id)).all()
+        assert after[:len(before)] == before
+        assert [delta for _, delta in after[len(before):]] == [1, -1]
+        scope = Scope(caller=ADMIN)
+        for day in (date(2025, 6, 8), date(2025, 6, 9), date(2025, 6, 30)):
+            assert level_distribution(s, scope, TZ, as_of=day)["rows"] == replayed(s, scope, day)
+
+
+def pause_trigger(catalogue: workflows.Catalogue) -> str:
+    """The trigger that pauses an active service user (named by the machine, not here)."""
+    return trigger_between(catalogue, "level_1", join_state("level_1", "paused"))
+
+
+def resume_trigger(catalogue: workflows.Catalogue) -> str:
+    return trigger_between(catalogue, join_state("level_1", "paused"), "level_1")
+
+
+def trigger_between(catalogue: workflows.Catalogue, source: str, dest: str) -> str:
+    workflow = compile_definition(catalogue.pathway_for("service_user"))
+    [trigger] = [t.trigger for t in workflow.transitions if t.source == source and t.dest == dest]
+    return trigger
+
+
+def test_an_import_counts_in_the_ledger(db_url, unit, catalogue, tmp_path):
+    unit()
+    csv = tmp_path / "members.csv"
+    csv.write_text("reference,kind,unit,joined_on,level,status\n"
+                   "IM-1,carer,cefn-yr-afon,2025-02-01,level_2,active\n"
+                   "IM-2,carer,cefn-yr-afon,2025-02-01,level_2,active\n"
+                   "IM-3,staff,cefn-yr-afon,2025-03-01,,paused\n")
+    result = CliRunner().invoke(cli, ["import", "members", str(csv)],
+                                env={"DATABASE_URL": db_url}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+    with unit_of_work(db_url, write=False) as s:
+        scope = Scope(caller=ADMIN)
+        # Members who joined the same day in the same group share one row.
+        assert s.scalar(select(func.count()).select_from(DistributionChange)) == 2
+        [february, march] = rows_on(s, scope, [date(2025, 2, 28), date(2025, 3, 1)])
+        assert [(row["kind"], row["level_2"], row["paused"]) for row in february] == [
+            ("carer", 2, 0)]
+        assert march == replayed(s, scope, date(2025, 3, 1))
+        assert integrity.check(s, catalogue, TZ).holds
+
+
+def test_check_finds_a_tampered_ledger_and_rebuild_mends_it(db_url, member, catalogue):
+    member_id = member(joined_on=date(2025, 1, 6))
+    with unit_of_work(db_url) as s:
+        fire(s, catalogue, s.get(Member, member_id), PATHWAY,
+             Firing(trigger=pause_trigger(catalogue), on=date(2025, 3, 3)), COORDINATOR, TZ)
+        s.execute(update(DistributionChange).where(DistributionChange.delta == -1)
+                  .values(day=date(2025, 3, 4)))
+    runner = CliRunner()
+    env = {"DATABASE_URL": db_url, "PATHWAY_TIMEZONE": "Europe/London"}
+
+    broken = runner.invoke(cli, ["check"], env=env, catch_exceptions=False)
+
+    assert broken.exit_code == 1
+    assert "distribution ledger: on 2025-03-03" in broken.stdout
+    assert "the distribution ledger differs from the events in 2 places" in broken.stdout
+
+    rebuilt = runner.invoke(cli, ["ledger", "rebuild"], env=env, catch_exceptions=False)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    # The nightly routine: fresh checkpoints from the changes as they stand.
+    checkpointed = runner.invoke(cli, ["ledger", "checkpoint"], env=env, catch_exceptions=False)
+    assert checkpointed.exit_code == 0, checkpointed.output
+    assert "checkpoints taken" in checkpointed.output
+    mended = runner.invoke(cli, ["check"], env=env, catch_exceptions=False)
+    assert mended.exit_code == 0, mended.output
+    assert mended.stdout.strip().endswith("all hold")
+
+
+def test_rebuilt_checkpoints_serve_a_year_of_progression(db_url, member, catalogue):
+    for joined in (date(2025, 1, 6), date(2025, 4, 15), date(2025, 9, 30)):
+        member_id = member(joined_on=joined)
+        with unit_of_work(db_url) as s:
+            fire(s, catalogue, s.get(Member, member_id), PATHWAY,
+                 Firing(trigger=pause_trigger(catalogue), on=joined + timedelta(days=40)),
+                 COORDINATOR, TZ)
+    with unit_of_work(db_url) as s:
+        ledger.rebuild(s.connection(), TZ)
+        taken = s.scalar(text("SELECT count(*) FROM distribution_checkpoints"))
+    assert taken > 12  # the 15th and the last day of each month with changes
+
+    with unit_of_work(db_url, write=False) as s:
+        scope = Scope(caller=ADMIN)
+        year = progression(s, scope, Period(date(2025, 1, 1), date(2025, 12, 31), TZ))
+        assert [point["rows"] for point in year["series"]] == [
+            replayed(s, scope, point["as_of"]) for point in year["series"]]
+        assert [point["totals"]["total"] for point in year["series"]] == [
+            1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3]
+
+
+def test_the_ledger_counts_each_moment_on_its_day_in_the_service_zone(db_url):
+    """Rebuilds find an event's day in SQL: at clock changes, and in a zone half an hour off."""
+    with unit_of_work(db_url, write=False) as s:
+        connection = s.connection()
+        for zone_name, first in (("Europe/London", datetime(2025, 3, 29, 20, tzinfo=UTC)),
+                                 ("Europe/London", datetime(2025, 10, 25, 20, tzinfo=UTC)),
+                                 ("Asia/Kolkata", datetime(2025, 6, 1, 16, tzinfo=UTC))):
+            zone = ZoneInfo(zone_name)
+            day = ledger._local_day_sql(connection, ":moment"
+                                        if connection.dialect.name == "sqlite"
+                                        else "CAST(:moment AS TIMESTAMPTZ)", zone)
+            for minutes in range(0, 36 * 60, 7):
+                moment = first + timedelta(minutes=minutes)
+                stored = (moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+                          if connection.dialect.name == "sqlite" else moment)
+                found = connection.execute(text(f"SELECT {day}"),
+                                           {"moment": stored, "zone": zone.key}).scalar()
+                assert str(found) == clock.local_date(moment, zone).isoformat(), moment
