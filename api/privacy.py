@@ -19,6 +19,7 @@ from pathway import clock
 from pathway.events import event_view
 from pathway.people import audit, privacy
 from pathway.store.paging import paginate
+from workflows.vocabulary import ERASE
 
 blp = Blueprint("privacy", __name__,
                 description="UK GDPR: the read audit, subject access export and erasure.")
@@ -176,7 +177,7 @@ class Erase(MethodView):
         """
         def run():
             caller = current_caller()
-            member = member_in_scope(member_id, action="erase")
+            member = member_in_scope(member_id, action=ERASE)
             outcome, cleared = privacy.erase(session(), catalogue(), member, data["reason"],
                                              caller.actor, zone())
             return ErasureSchema().dump({"member_id": member.id, "erased_at": member.erased_at,

@@ -21,6 +21,7 @@ from pathway.progress import pathway_summary
 from pathway.store.models import Instance, Member
 from workflows.machine import join_state
 from workflows.schema import MEMBER_KINDS, Catalogue
+from workflows.vocabulary import TRANSFER
 
 
 def visible_member(session: Session, caller: Caller, member_id: int) -> Member:
@@ -111,7 +112,7 @@ def transfer(session: Session, catalogue: Catalogue, member: Member, unit_code: 
         raise Conflict(f"The member is already in {unit_code!r}; nothing to transfer.",
                        slug="already_in_unit")
     return fire(session, catalogue, member, PATHWAY,
-                Firing(trigger="transfer", reason=reason, on=on, unit_id=unit.id,
+                Firing(trigger=TRANSFER, reason=reason, on=on, unit_id=unit.id,
                        expected_version=expected_version), actor, zone)
 
 

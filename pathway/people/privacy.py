@@ -32,12 +32,12 @@ from pathway.people.members import pathway_of
 from pathway.progress import pathway_summary
 from pathway.store.models import ChangeRecord, Event, IdempotentResponse, Member, User
 from workflows.schema import Catalogue
+from workflows.vocabulary import ERASE
 
 # Keys whose values are free text about a member wherever an answer is stored.
 FREE_TEXT_KEYS = frozenset({"reason", "note", "display_name", "evidence", "feedback"})
 ERASED_USER_NAME = "erased member"
 MAX_REASON_LENGTH = 500
-ERASE = "erase"
 RESTORE = "restore_personal_data"
 
 
