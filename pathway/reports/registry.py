@@ -3,7 +3,7 @@ written as CSV and (for some) drawn as a chart.
 
 The API (``api/reports.py``), the command line (``pathway report``) and, next, the web pages
 serve reports from ``REPORTS`` and nothing else: a new report is a builder, one ``Report``
-entry here and its tests (docs/ARCHITECTURE-reports.md).
+entry here and its tests (docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
