@@ -166,11 +166,13 @@ class _Validator:
         if "__extra__" in cells:
             self.fault(line, "row", f"{cells['__extra__']} more cell(s) than the header has columns")
         values = {name: (cells.get(name) or "").strip() for name in COLUMNS}
-        for name, value in values.items():
-            if "\x00" in value:
-                self.fault(line, name, "contains a NUL character")
-            elif name in MAX_LENGTH and len(value) > MAX_LENGTH[name]:
-                self.fault(line, name, f"is longer than {MAX_LENGTH[name]} characters")
+        if "\x00" in "".join(values.values()):  # one scan per row, not one per field
+            for name, value in values.items():
+                if "\x00" in value:
+                    self.fault(line, name, "contains a NUL character")
+        for name, limit in MAX_LENGTH.items():
+            if len(values[name]) > limit and "\x00" not in values[name]:
+                self.fault(line, name, f"is longer than {limit} characters")
 
         reference, problem = normalised_reference(values["reference"])
         if not values["reference"]:
