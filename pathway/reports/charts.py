@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from textwrap import fill
 from typing import Any
 
 from matplotlib import rc_context, use
@@ -121,11 +122,13 @@ def distribution_chart(rows: Sequence[dict[str, Any]], levels: Levels, *, title:
                        unit_names: dict[str, str] | None = None) -> str:
     """A horizontal stacked bar per unit: members at each level, paused and exited. Units
     are named by name, their code after it where it differs."""
-    height = 1.6 + 0.45 * max(len(rows), 1)
-    figure = Figure(figsize=(8, height), layout="constrained")
-    axes = figure.add_subplot()
     names = unit_names or {}
-    units = [unit_label(row["unit"], names.get(row["unit"])) for row in rows]
+    # Long names wrap onto a second line rather than squeezing the bars.
+    units = [fill(unit_label(row["unit"], names.get(row["unit"])), LABEL_WIDTH) for row in rows]
+    lines = sum(label.count("\n") + 1 for label in units)
+    height = 1.6 + 0.3 * max(lines, 1) + 0.15 * max(len(rows), 1)
+    figure = Figure(figsize=(10, height), layout="constrained")
+    axes = figure.add_subplot()
     longest, hidden = _stack(axes, units, rows, levels, horizontal=True)
     axes.invert_yaxis()  # units read top to bottom in code order
     axes.set_title(title)
@@ -139,6 +142,9 @@ def distribution_chart(rows: Sequence[dict[str, Any]], levels: Levels, *, title:
                 ncols=len(drawn) + (1 if hidden else 0), frameon=False, fontsize=8)
     _footnote(figure, suppressed)
     return _svg(figure, title)
+
+
+LABEL_WIDTH = 34  # characters of a unit's label on one line
 
 
 def unit_label(code: str, name: str | None) -> str:
