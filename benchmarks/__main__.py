@@ -93,7 +93,12 @@ def sqlite_figures(config: BenchSettings, folder: Path, notes: list[str]) -> lis
             f"{move.transition / move.health:.1f}x", "<= 4x",
             move.transition <= 4 * move.health))
         say("SQLite: pages against the JSON reads of the same numbers")
-        figures += page_figures(url, server.port, loaded.members)
+        try:
+            figures += page_figures(url, server.port, loaded.members)
+        except (OSError, RuntimeError) as exc:  # urllib's HTTPError is an OSError
+            # The pages are timed for issue 3; a sign-in the bench cannot pass must not cost
+            # the rest of the run.
+            notes.append(f"WARNING: pages not timed: {exc}")
         client.close()
 
         say(f"SQLite: worker memory over {config.memory_members:,} distinct members")

@@ -31,6 +31,7 @@ UNITS = ("bench-low-secure", "bench-locked", "bench-open", "bench-step-down", "b
 KINDS = (("service_user", 0.6), ("carer", 0.2), ("staff", 0.2))
 STATES = (("", ""), ("level_1", "active"), ("level_2", "active"), ("level_3", "active"),
           ("level_2", "paused"), ("level_1", "exited"))
+LEAVING_REASON = "other"  # a leaver needs an exit reason; every member kind has this one
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,14 @@ def write_csv(path: Path, members: int, seed: int) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
         out.writerow(["reference", "kind", "unit", "display_name", "joined_on", "level",
-                      "status"])
+                      "status", "exit_reason"])
         for n in range(1, members + 1):
             kind = rng.choices([k for k, _ in KINDS], [w for _, w in KINDS])[0]
             level, status = rng.choice(STATES)
             out.writerow([f"IMP-{n:07d}", kind, rng.choice(UNITS),
                           f"Person {n}" if rng.random() < 0.3 else "",
                           (today - timedelta(days=rng.randint(1, 2000))).isoformat(),
-                          level, status])
+                          level, status, LEAVING_REASON if status == "exited" else ""])
 
 
 def prepare(url: str) -> None:
@@ -88,13 +89,13 @@ def bare_insert(path: Path, folder: Path) -> float:
     target.unlink(missing_ok=True)
     db = sqlite3.connect(target, isolation_level=None)
     db.execute("CREATE TABLE bare (reference TEXT UNIQUE, kind TEXT, unit TEXT, "
-               "display_name TEXT, joined_on TEXT, level TEXT, status TEXT)")
+               "display_name TEXT, joined_on TEXT, level TEXT, status TEXT, exit_reason TEXT)")
     started = time.perf_counter()
     with path.open(newline="", encoding="utf-8") as handle:
         rows = csv.reader(handle)
         next(rows)
         db.execute("BEGIN")
-        db.executemany("INSERT INTO bare VALUES (?,?,?,?,?,?,?)", rows)
+        db.executemany("INSERT INTO bare VALUES (?,?,?,?,?,?,?,?)", rows)
         db.execute("COMMIT")
     seconds = time.perf_counter() - started
     db.close()

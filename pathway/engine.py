@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,7 +29,7 @@ from pathway.errors import (
 )
 from pathway.facts import facts_for
 from pathway.store import ledger
-from pathway.store.models import Event, Instance, Member
+from pathway.store.models import Base, Event, Instance, Member
 from workflows.guards import Verdict, evaluate_all
 from workflows.machine import TriggerNotAllowed, compile_definition, split_state
 from workflows.schema import Catalogue, Definition, Guard
@@ -175,6 +175,15 @@ def unit_at(session: Session, member: Member, machine: MachineRef, firing: Firin
     return then if then is not None else member.unit_id
 
 
+_INSTANCES = Base.metadata.tables[Instance.__tablename__]
+_SWAPPED = ("state", "level", "status", "version", "definition_version", "entered_at")
+_SWAP = (update(_INSTANCES)
+         .where(_INSTANCES.c.id == bindparam("swap_id"),
+                _INSTANCES.c.version == bindparam("swap_version"))
+         .values({name: bindparam(name) for name in _SWAPPED}))
+_SWAP_PATHWAY = _SWAP.values(unit_id=bindparam("unit_id"))
+
+
 def fire(session: Session, catalogue: Catalogue, member: Member, machine: MachineRef | str,
          firing: Firing, actor: Actor, zone: ZoneInfo) -> Outcome:
     """Fire one trigger on one of a member's machines and record the event (not committed)."""
@@ -237,10 +246,11 @@ def fire(session: Session, catalogue: Catalogue, member: Member, machine: Machin
             "entered_at": effective_at if dest != state else instance.entered_at}
         if machine.is_pathway:
             written["unit_id"] = unit_id
-        # An UPDATE answers a cursor result, which carries the count of rows it changed.
-        changed = cast(CursorResult[Any], session.execute(
-            update(Instance).where(Instance.id == instance.id, Instance.version == version)
-            .values(**written).execution_options(synchronize_session=False)))
+        # The compare-and-swap: one prepared statement per shape, changing the row only if
+        # it is still at the version read. Its cursor result counts the rows it changed.
+        changed = cast(CursorResult[Any], session.connection().execute(
+            _SWAP_PATHWAY if machine.is_pathway else _SWAP,
+            {**written, "swap_id": instance.id, "swap_version": version}))
         if changed.rowcount != 1:
             raise VersionConflict("Someone else changed this record at the same moment; "
                                   "reload and try again.")

@@ -24,7 +24,8 @@ def normalised_reference(raw: str) -> tuple[str, str | None]:
     reference = unicodedata.normalize("NFC", raw).strip()
     if not reference:
         return reference, "must not be blank"
-    for character in reference:
+    # Printable ASCII has none of the refused characters: skip the per-character look-up.
+    for character in () if reference.isascii() and reference.isprintable() else reference:
         if unicodedata.category(character) in REFUSED_CATEGORIES or (
                 character.isspace() and character != " "):
             return reference, (f"must not contain invisible or direction-changing characters "

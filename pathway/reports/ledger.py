@@ -15,7 +15,18 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, Select, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Subquery,
+    case,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from pathway.reports.scope import Scope
@@ -58,50 +69,85 @@ def _parts(point: int, day: date, before: tuple[date, int] | None,
     return [changes().where(CHANGES.c.day <= day)]
 
 
+def _checkpoint_days(session: Session) -> tuple[list[tuple[date, int]], bool]:
+    """The checkpoints in day order, and whether any change was written after them."""
+    checkpoints = [(day, through) for day, through in session.execute(
+        select(CHECKPOINTS.c.day, CHECKPOINTS.c.through_change).order_by(CHECKPOINTS.c.day))]
+    if not checkpoints:
+        return checkpoints, True
+    latest = session.scalar(select(func.max(CHANGES.c.id)))
+    return checkpoints, latest is not None and latest > min(t for _, t in checkpoints)
+
+
+def _grouped(session: Session, scope: Scope, days: Sequence[date]) -> Subquery:
+    """(point, unit_id, kind, level, status, members) for every group with members.
+
+    A day that is a checkpoint day, with nothing written since the checkpoints were taken,
+    is its kept counts as they are (one per group already); any other day is summed from
+    its parts.
+    """
+    checkpoints, written_since = _checkpoint_days(session)
+    kept_days = [day for day, _ in checkpoints]
+    kept: list[Select[Any]] = []
+    parts: list[Select[Any]] = []
+    for point, day in enumerate(days):
+        later = bisect_right(kept_days, day)  # the first checkpoint after the day
+        if later and kept_days[later - 1] == day and not written_since:
+            kept.append(select(literal(point, Integer).label("point"),
+                               *(KEPT.c[name] for name in GROUP), KEPT.c.members)
+                        .where(KEPT.c.day == day, scope.units(KEPT.c.unit_id),
+                               scope.kinds(KEPT.c.kind)))
+            continue
+        parts += _parts(point, day, checkpoints[later - 1] if later else None,
+                        checkpoints[later] if later < len(checkpoints) else None, scope)
+    if parts:
+        both = union_all(*parts).subquery("ledger")
+        keys = [both.c.point, *(both.c[name] for name in GROUP)]
+        kept.append(select(*keys, func.sum(both.c.n).label("members")).group_by(*keys)
+                    .having(func.sum(both.c.n) != 0))
+    return (kept[0] if len(kept) == 1 else union_all(*kept)).subquery("counted")
+
+
 def counted_on(session: Session, scope: Scope, days: Sequence[date]
                ) -> list[list[tuple[int, str, str, str, int]]]:
     """Per day: (unit_id, kind, level, status, members) for every group with members."""
-    checkpoints = [(day, through) for day, through in session.execute(
-        select(CHECKPOINTS.c.day, CHECKPOINTS.c.through_change).order_by(CHECKPOINTS.c.day))]
-    kept_days = [day for day, _ in checkpoints]
-    parts = []
-    for point, day in enumerate(days):
-        later = bisect_right(kept_days, day)  # the first checkpoint after the day
-        parts += _parts(point, day, checkpoints[later - 1] if later else None,
-                        checkpoints[later] if later < len(checkpoints) else None, scope)
-    both = union_all(*parts).subquery("ledger")
-    keys = [both.c.point, *(both.c[name] for name in GROUP)]
     counted: list[list[tuple[int, str, str, str, int]]] = [[] for _ in days]
-    for row in session.execute(
-            select(*keys, func.sum(both.c.n)).group_by(*keys).having(func.sum(both.c.n) != 0)):
+    if not days:
+        return counted
+    for row in session.execute(select(_grouped(session, scope, days))):
         counted[row[0]].append((row[1], row[2], row[3], row[4], int(row[5])))
     return counted
 
 
-def lay_out(session: Session, counted: list[list[tuple[int, str, str, str, int]]], scope: Scope,
-            *, by_kind: bool = True) -> list[list[dict[str, Any]]]:
-    """Counted groups as report rows per day: one per unit (and kind), ordered by them."""
-    unit_ids = {unit_id for groups in counted for unit_id, *_ in groups}
-    codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_(unit_ids))).all()
-                 ) if unit_ids else {}
-    columns = scope.levels.counts
-    laid_out = []
-    for groups in counted:
-        rows: dict[tuple[str, str], dict[str, Any]] = {}
-        for unit_id, kind, level, status, members in groups:
-            key = (codes[unit_id], kind if by_kind else (scope.kind or "all"))
-            row = rows.setdefault(key, {"unit": key[0], "kind": key[1],
-                                        **dict.fromkeys(columns, 0)})
-            column = level if status == ACTIVE else status
-            if column in row:
-                row[column] += members
-        for row in rows.values():
-            row["total"] = sum(row[name] for name in columns)
-        laid_out.append([rows[key] for key in sorted(rows)])
-    return laid_out
-
-
 def rows_on(session: Session, scope: Scope, days: Sequence[date], *, by_kind: bool = True
             ) -> list[list[dict[str, Any]]]:
-    """The distribution's report rows at the end of each of ``days``."""
-    return lay_out(session, counted_on(session, scope, days), scope, by_kind=by_kind)
+    """The distribution's report rows at the end of each of ``days``.
+
+    Counted and pivoted in SQL, one row per day, unit (and kind) with a sum per column:
+    Python only names the columns and puts each day's rows in order.
+    """
+    laid_out: list[list[dict[str, Any]]] = [[] for _ in days]
+    if not days:
+        return laid_out
+    counted = _grouped(session, scope, days)
+    codes = scope.levels.codes
+    columns = scope.levels.counts
+
+    def members_in(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.sum(case((condition, counted.c.members), else_=0))
+
+    counts = [members_in((counted.c.status == ACTIVE) & (counted.c.level == code))
+              for code in codes]
+    counts += [members_in(counted.c.status == status) for status in columns[len(codes):]]
+    kind = counted.c.kind if by_kind else literal(scope.kind or "all", String)
+    keys = [counted.c.point, Unit.code] + ([counted.c.kind] if by_kind else [])
+    rows = session.execute(select(counted.c.point, Unit.code, kind, *counts)
+                           .join(Unit, Unit.id == counted.c.unit_id).group_by(*keys))
+    for point, code, row_kind, *values in rows:
+        row = {"unit": code, "kind": row_kind,
+               **{name: int(value) for name, value in zip(columns, values, strict=True)}}
+        row["total"] = sum(row[name] for name in columns)
+        laid_out[point].append(row)
+    for day_rows in laid_out:
+        day_rows.sort(key=lambda row: (row["unit"], row["kind"]))
+    return laid_out

@@ -71,7 +71,8 @@ def record_move(session: Session, day: date, left: Group | None, entered: Group)
     rows = [{"day": day, **entered._asdict(), "delta": 1}]
     if left is not None:
         rows.append({"day": day, **left._asdict(), "delta": -1})
-    session.execute(insert(DistributionChange), rows)
+    # Core, not the ORM's bulk insert: one of these goes with every pathway transition.
+    session.connection().execute(insert(CHANGES), rows)
 
 
 def record_changes(connection: Connection, changes: Iterable[tuple[date, Group, int]]) -> None:

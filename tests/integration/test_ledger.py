@@ -282,3 +282,28 @@ def test_the_ledger_counts_each_moment_on_its_day_in_the_service_zone(db_url):
                 found = connection.execute(text(f"SELECT {day}"),
                                            {"moment": stored, "zone": zone.key}).scalar()
                 assert str(found) == clock.local_date(moment, zone).isoformat(), moment
+
+
+def test_checkpoint_days_read_from_the_checkpoints_agree_with_a_replay(db_url, catalogue):
+    rng = random.Random(11)
+    plans = [(rng.choice(MEMBER_KINDS), rng.randrange(len(UNITS)), rng.randrange(540),
+              rng.randrange(3), rng.choice(PATHWAY_STATUSES),
+              [(rng.randrange(46), rng.randrange(100)) for _ in range(6)]) for _ in range(10)]
+    with unit_of_work(db_url) as s:
+        play(s, catalogue, plans, order_seed=3, checkpoint_at=-1)
+        ledger.take_checkpoints(s.connection())
+    days = list(ledger.checkpoint_days(FIRST_JOINED, FIRST_JOINED + timedelta(days=700)))
+
+    def agree() -> None:
+        with unit_of_work(db_url, write=False) as s:
+            north = s.scalar(select(Unit).where(Unit.code == UNITS[0]))
+            for scope in (Scope(caller=ADMIN), Scope(caller=ADMIN, unit=north, kind="carer")):
+                assert rows_on(s, scope, days) == [replayed(s, scope, day) for day in days]
+
+    agree()  # nothing written since the checkpoints: each day is its kept counts
+    with unit_of_work(db_url) as s:
+        # Written after the checkpoints, counted on days they already cover.
+        register_member(s, catalogue, COORDINATOR, reference=f"LEDGER-{next(REFERENCES):05d}",
+                        kind="carer", unit=UNITS[0], joined_on=FIRST_JOINED + timedelta(days=20),
+                        zone=TZ)
+    agree()
