@@ -17,6 +17,7 @@ from api.pages.session import current_caller, db_session, signed_in
 from pathway import clock
 from pathway.engine import PATHWAY, Firing
 from pathway.errors import InvalidInput, NotFound, PathwayError
+from pathway.people.access import RECORD_READERS
 from pathway.people.record import member_record
 from pathway.programme import milestones, training
 from pathway.programme.milestones import MilestoneView
@@ -25,7 +26,6 @@ from pathway.words import kind_words, level_words, readable
 from workflows.machine import compile_definition
 from workflows.schema import MEMBER_KINDS
 
-RECORD_READERS = ("admin", "coordinator", "training_lead")
 WRITERS = ("admin", "coordinator")
 
 

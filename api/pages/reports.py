@@ -20,17 +20,16 @@ from api.context import catalogue, zone
 from api.pages import pages
 from api.pages.session import current_caller, db_session, signed_in
 from pathway.errors import InvalidInput, NotFound
+from pathway.people.access import READ_REPORTS, allowed_to
 from pathway.people.units import units_query
 from pathway.reports import registry
 from pathway.reports.progression import INTERVALS
-from pathway.reports.scope import Scope
+from pathway.reports.scope import Scope, aggregates_only
 from pathway.reports.suppression import NOTE
 from pathway.reports.vocabulary import levels_of
 from workflows.schema import MEMBER_KINDS
 
-REPORT_ROLES = ("admin", "coordinator", "training_lead", "viewer")
-# Viewers read published figures only, as the API gives them.
-ALWAYS_SUPPRESSED = ("viewer",)
+REPORT_ROLES = allowed_to(READ_REPORTS)
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ def read_choices(args: MultiDict[str, str], errors: dict[str, str]) -> Choices:
         unit=args.get("unit") or None,
         kind=kind if kind in MEMBER_KINDS else None,
         suppress=args.get("suppress") in ("y", "true", "on")
-        or current_caller().role in ALWAYS_SUPPRESSED,
+        or aggregates_only(current_caller()),
         as_of=_day(args, "as_of", errors, "As of"),
         start=_day(args, "from", errors, "From"),
         end=_day(args, "to", errors, "To"),
@@ -161,7 +160,7 @@ def reports() -> tuple[str, int]:
         "pages/reports.html", reports=REPORTS, report=shown.report, scope=shown.scope,
         choices=shown.choices, built=shown.built or {}, errors=shown.errors,
         counts=levels.counts, kinds=MEMBER_KINDS, intervals=INTERVALS, note=NOTE,
-        forced=current_caller().role in ALWAYS_SUPPRESSED,
+        forced=aggregates_only(current_caller()),
         units=list(db_session().scalars(units_query(current_caller()))),
         csv_url=url_for("pages.report_csv", name=name, **query),
         chart_url=url_for("pages.report_chart", name=name, **query) if shown.report.chart else None,
