@@ -53,10 +53,11 @@ def readiness_page(refusal: str | None = None, status: int = 200) -> tuple[str, 
     note_reads((row["member_id"] for row in page.items), "readiness_list")
     note_reads((item.member_id for unit in expiring for item in unit.items), "list")
     last = max(1, -(-page.total // PAGE_SIZE))
+    units = list(db_session().scalars(units_query(caller)))
     return render_template(
         "pages/readiness.html", awards=known, chosen=chosen, shown=shown, page=page,
         last_page=last, expiring=expiring, windows=WINDOWS, refusal=refusal,
-        units=list(db_session().scalars(units_query(caller))),
+        units=units, unit_names={unit.code: unit.name for unit in units},
         done=request.args.get("done") == "award",
         previous_url=url_for("pages.readiness_page", award=chosen, show=shown,
                              page=page.page - 1) if page.page > 1 else None,

@@ -62,6 +62,8 @@ def test_readiness_says_what_is_missing_in_words_and_is_in_the_access_log(
     page = lead.get(f"/readiness?award={award.code}").get_data(as_text=True)
     row = element_text(page, "readiness-table")
     assert "SU-0042" in row
+    assert "Cefn Yr Afon" in row  # the unit by its name, as people know it
+    assert "cefn-yr-afon" not in row
     assert "Not ready yet" in row
     assert "Training completed and in date" in row
     with unit_of_work(db_url) as s:
