@@ -63,7 +63,9 @@ def test_the_amount_defaults_to_the_rate_of_the_activitys_day(client, people, me
                  note="Bus fare both ways").get_json()
     assert (given["amount_pence"], given["expenses_pence"], given["note"]) == (
         2500, 640, "Bus fare both ways")
-    assert given["state"] == "booked" and given["id"] > 0 and given["hours"] == 2
+    assert given["state"] == "booked"
+    assert given["id"] > 0
+    assert given["hours"] == 2
 
 
 def test_booked_done_approved_paid_each_an_event_by_someone_other_than_the_booker(
@@ -79,7 +81,8 @@ def test_booked_done_approved_paid_each_an_event_by_someone_other_than_the_booke
     assert (done.get_json()["event"]["from_state"], done.get_json()["event"]["to_state"]) == (
         "booked", "done")
     same = move(client, booker, member_id, record_id, "approve")
-    assert same.status_code == 409 and same.get_json()["error"] == "same_person"
+    assert same.status_code == 409
+    assert same.get_json()["error"] == "same_person"
     approved = move(client, approver, member_id, record_id, "approve")
     assert approved.get_json()["involvement"]["state"] == "approved"
     assert move(client, booker, member_id, record_id, "pay").get_json()["error"] == "same_person"
@@ -88,7 +91,8 @@ def test_booked_done_approved_paid_each_an_event_by_someone_other_than_the_booke
     assert paid.get_json()["involvement"]["state"] == "paid"
     assert paid.get_json()["involvement"]["triggers"] == []
     again = move(client, approver, member_id, record_id, "pay")
-    assert again.status_code == 409 and again.get_json()["error"] == "invalid_trigger"
+    assert again.status_code == 409
+    assert again.get_json()["error"] == "invalid_trigger"
     with unit_of_work(db_url, write=False) as s:
         assert check(s, workflows.load()).holds
 
@@ -98,7 +102,8 @@ def test_cancelling_needs_a_reason(client, people, member):
     member_id = member()
     record_id = book(client, booker, member_id, on="2026-02-02").get_json()["id"]
     bare = move(client, booker, member_id, record_id, "cancel", reason="  ")
-    assert bare.status_code == 409 and bare.get_json()["error"] == "guards_unmet"
+    assert bare.status_code == 409
+    assert bare.get_json()["error"] == "guards_unmet"
     assert bare.get_json()["unmet"][0]["criterion"] == "reason"
     cancelled = move(client, booker, member_id, record_id, "cancel", reason="Meeting moved")
     assert cancelled.get_json()["involvement"]["state"] == "cancelled"
@@ -110,7 +115,8 @@ def test_a_stale_version_changes_nothing(client, people, member):
     member_id = member()
     record_id = book(client, booker, member_id, on="2026-02-02").get_json()["id"]
     stale = move(client, booker, member_id, record_id, "done", expected_version=0)
-    assert stale.status_code == 409 and stale.get_json()["error"] == "version_conflict"
+    assert stale.status_code == 409
+    assert stale.get_json()["error"] == "version_conflict"
 
 
 def test_exactly_at_the_limit_is_allowed_and_one_penny_over_is_refused(client, people, member):
@@ -204,7 +210,8 @@ def test_approving_checks_the_limits_again(client, people, member):
     move(client, booker, member_id, record_id, "done")
     set_limits(client, booker, member_id, ["esa_permitted_lower"])
     refused = move(client, approver, member_id, record_id, "approve")
-    assert refused.status_code == 409 and refused.get_json()["total_pence"] == 3000
+    assert refused.status_code == 409
+    assert refused.get_json()["total_pence"] == 3000
     approved = move(client, approver, member_id, record_id, "approve", override=True,
                     reason="The member chose to, knowing the limit")
     assert approved.status_code == 201
@@ -258,12 +265,15 @@ def test_bad_input_names_the_field(client, people, member):
         assert field in response.get_json()["errors"], body
     no_custom = client.put(f"{API}/members/{member_id}/benefit-limits", headers=booker,
                            json={"rules": ["custom"]})
-    assert no_custom.status_code == 422 and "custom" in no_custom.get_json()["errors"]
+    assert no_custom.status_code == 422
+    assert "custom" in no_custom.get_json()["errors"]
     unknown = client.put(f"{API}/members/{member_id}/benefit-limits", headers=booker,
                          json={"rules": ["winter_fuel"]})
-    assert unknown.status_code == 422 and "rules" in unknown.get_json()["errors"]
+    assert unknown.status_code == 422
+    assert "rules" in unknown.get_json()["errors"]
     trigger = move(client, booker, member_id, 1, "refund")
-    assert trigger.status_code == 422 and "trigger" in trigger.get_json()["errors"]
+    assert trigger.status_code == 422
+    assert "trigger" in trigger.get_json()["errors"]
 
 
 def test_a_repeated_booking_with_the_same_key_books_once(client, people, member):
