@@ -102,8 +102,9 @@ class BookingSchema(Schema):
     activity = fields.String(required=True, validate=InCatalogue(
         lambda known: known.activities, "activity"))
     on = Day(required=True, metadata={"description": "The day of the activity."})
-    hours = fields.Decimal(required=True, places=2,
-                           validate=validate.Range(min=0, max=24, min_inclusive=False))
+    hours = fields.Float(required=True, allow_nan=False,
+                         validate=validate.Range(min=0, max=24, min_inclusive=False),
+                         metadata={"description": "Counted to the nearest minute."})
     payment = fields.String(required=True, validate=validate.OneOf(PAYMENTS))
     amount_pence = fields.Integer(load_default=None, allow_none=True, validate=PENCE, metadata={
         "description": "Default: the activity's rate on that day (per hour x hours, or per "
