@@ -76,7 +76,7 @@ class InvolvementSchema(Schema):
     booked_by = fields.String(required=True)
     override_reason = fields.String(required=True, allow_none=True, metadata={
         "description": "The member's informed choice to go over a benefit-safe limit."})
-    created_at = fields.DateTime(required=True)
+    created_at = fields.AwareDateTime(required=True)
     triggers = fields.List(fields.String(), required=True,
                            metadata={"description": "What may be done with it now."})
 
@@ -155,7 +155,7 @@ class BenefitLimitsSchema(Schema):
 class BenefitLimitsViewSchema(BenefitLimitsSchema):
     limits = fields.List(fields.Nested(BenefitLimitFigureSchema), required=True, metadata={
         "description": "The figures that apply today, with their published sources."})
-    updated_at = fields.DateTime(required=True, allow_none=True)
+    updated_at = fields.AwareDateTime(required=True, allow_none=True)
 
 
 def _record(view: records.RecordView) -> dict[str, Any]:

@@ -68,7 +68,7 @@ def settings_view(catalogue: Catalogue, setting: BenefitLimitSetting | None,
                         "limit_pence": lim.limit_pence, "applies_from": lim.applies_from,
                         "source": lim.source, "url": lim.url}
                        for lim in limits_on(catalogue, setting, today)],
-            "updated_at": setting.updated_at if setting else None}
+            "updated_at": clock.as_utc(setting.updated_at) if setting else None}
 
 
 def set_limits(session: Session, catalogue: Catalogue, member: Member, actor: Actor,

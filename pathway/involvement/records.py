@@ -79,7 +79,7 @@ def view_of(catalogue: Catalogue, record: InvolvementRecord,
         hours=record.minutes / 60, payment=record.payment, amount_pence=record.amount_pence,
         expenses_pence=record.expenses_pence, note=record.note, state=state,
         version=instance.version if instance else 0, booked_by=record.booked_by_name,
-        override_reason=record.override_reason, created_at=record.created_at,
+        override_reason=record.override_reason, created_at=clock.as_utc(record.created_at),
         triggers=tuple(t for t in workflow.available_triggers(state)
                        if t in INVOLVEMENT_TRIGGERS))
 

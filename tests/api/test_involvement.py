@@ -320,3 +320,31 @@ def test_a_training_lead_does_not_see_members_money(client, auth, member):
     member_id = member()
     lead = auth("training_lead")
     assert client.get(f"{API}/members/{member_id}/involvement", headers=lead).status_code == 403
+
+
+def test_the_export_holds_involvement_and_erasure_removes_its_words(client, people, member,
+                                                                    auth):
+    booker, _ = people
+    member_id = member(joined_on=date(2024, 1, 8))
+    set_limits(client, booker, member_id, ["esa_permitted_lower"])
+    keyed = {**booker, "Idempotency-Key": "note-1"}
+    book(client, keyed, member_id, amount_pence=2500, note="Came with her sister",
+         override=True, reason="Her own choice after advice")
+    admin = auth("admin")
+    export = client.get(f"{API}/members/{member_id}/export", headers=admin).get_json()
+    assert export["involvement"][0]["note"] == "Came with her sister"
+    assert export["involvement"][0]["override_reason"] == "Her own choice after advice"
+    assert export["benefit_limits"]["rules"] == ["esa_permitted_lower"]
+    erased = client.post(f"{API}/members/{member_id}/erase", headers=admin,
+                         json={"reason": "Subject request SR-9"})
+    assert erased.status_code == 201
+    after = client.get(f"{API}/members/{member_id}/export", headers=admin).get_json()
+    assert (after["involvement"][0]["note"], after["involvement"][0]["override_reason"]) == (
+        None, None)
+    replay = book(client, keyed, member_id, amount_pence=2500, note="Came with her sister",
+                  override=True, reason="Her own choice after advice")
+    assert replay.get_json()["note"] is None
+    assert replay.get_json()["override_reason"] is None
+    refused = book(client, booker, member_id, on="2025-07-01", note="New words")
+    assert refused.status_code == 409
+    assert refused.get_json()["error"] == "erased"
