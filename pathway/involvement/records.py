@@ -107,9 +107,11 @@ def book(session: Session, catalogue: Catalogue, member: Member, actor: Actor, z
          *, activity: str, on: date, hours: Decimal | float | int, payment: str,
          amount_pence: int | None = None, expenses_pence: int = 0, note: str | None = None,
          override: bool = False, reason: str | None = None,
-         idempotency_key: str | None = None) -> tuple[Outcome, RecordView]:
+         idempotency_key: str | None = None,
+         booked_on: date | None = None) -> tuple[Outcome, RecordView]:
     """Book one piece of involvement (not committed). The amount defaults to the rate of the
-    activity's day; a booking over a benefit-safe limit needs ``override`` and a reason."""
+    activity's day; a booking over a benefit-safe limit needs ``override`` and a reason.
+    ``booked_on`` records a booking made on an earlier day (an import, the demo)."""
     chosen = activity_named(catalogue, activity)
     if payment not in PAYMENTS:
         raise InvalidInput("payment", f"Payment must be one of: {', '.join(PAYMENTS)}.")
@@ -133,7 +135,7 @@ def book(session: Session, catalogue: Catalogue, member: Member, actor: Actor, z
     session.add(record)
     session.flush()
     outcome = fire(session, catalogue, member, MachineRef.involvement(record.id),
-                   Firing(trigger=BOOK, reason=override_reason,
+                   Firing(trigger=BOOK, reason=override_reason, on=booked_on,
                           idempotency_key=idempotency_key), actor, zone)
     record.instance_id = outcome.instance.id
     session.flush()
@@ -149,8 +151,10 @@ def same_person(record: InvolvementRecord, actor: Actor) -> bool:
 def change(session: Session, catalogue: Catalogue, member: Member, record_id: int,
            trigger: str, actor: Actor, zone: ZoneInfo, *, reason: str | None = None,
            override: bool = False, expected_version: int | None = None,
-           idempotency_key: str | None = None) -> tuple[Outcome, RecordView]:
-    """Mark done, cancel (with a reason), approve or pay one record (not committed)."""
+           idempotency_key: str | None = None,
+           happened_on: date | None = None) -> tuple[Outcome, RecordView]:
+    """Mark done, cancel (with a reason), approve or pay one record (not committed);
+    ``happened_on`` records a step taken on an earlier day."""
     if trigger not in INVOLVEMENT_TRIGGERS:
         raise InvalidInput("trigger", f"The trigger must be one of: "
                                       f"{', '.join(INVOLVEMENT_TRIGGERS)}.")
@@ -184,5 +188,5 @@ def change(session: Session, catalogue: Catalogue, member: Member, record_id: in
             record.override_reason = chosen
     outcome = fire(session, catalogue, member, machine,
                    Firing(trigger=trigger, reason=given, expected_version=expected_version,
-                          idempotency_key=idempotency_key), actor, zone)
+                          on=happened_on, idempotency_key=idempotency_key), actor, zone)
     return outcome, view_of(catalogue, record, outcome.instance)
