@@ -53,8 +53,9 @@ def _pence(text: str, field: str, errors: dict[str, str], label: str) -> int | N
         value = Decimal(cleaned)
     except InvalidOperation:
         value = Decimal(-1)
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")) \
-            or value > 1_000_000:
+    # Bounded before rounding: quantizing a huge value is itself an error.
+    if not value.is_finite() or value < 0 or value > 1_000_000 \
+            or value != value.quantize(Decimal("0.01")):
         errors[field] = f"{label} must be an amount in pounds, like 12.50."
         return None
     return int(value * 100)

@@ -62,7 +62,8 @@ class RecordView:
 
 def minutes_of(hours: Decimal | float | int) -> int:
     """Hours as whole minutes (money never rides on a float: amounts use these minutes)."""
-    minutes = int((Decimal(str(hours)) * 60).to_integral_value())
+    given = Decimal(str(hours))
+    minutes = int((given * 60).to_integral_value()) if given.is_finite() else 0
     if minutes <= 0 or minutes > MAX_MINUTES:
         raise InvalidInput("hours", "Give the hours as more than 0 and at most 24.")
     return minutes
@@ -115,6 +116,10 @@ def book(session: Session, catalogue: Catalogue, member: Member, actor: Actor, z
     chosen = activity_named(catalogue, activity)
     if payment not in PAYMENTS:
         raise InvalidInput("payment", f"Payment must be one of: {', '.join(PAYMENTS)}.")
+    if not clock.within_calendar(on):
+        raise InvalidInput("on", f"The date {on.isoformat()} is out of range: give a date "
+                                 f"from {clock.FIRST_DAY.isoformat()} to "
+                                 f"{clock.LAST_DAY.isoformat()}.")
     if on < member.joined_on:
         raise InvalidInput("on", f"The date {on.isoformat()} is before the member joined "
                                  f"({member.joined_on.isoformat()}).")

@@ -186,3 +186,15 @@ def test_the_finance_report_is_on_the_reports_page_with_csv(
                           "&unit=cefn-yr-afon")
     assert csv.status_code == 200
     assert "cefn-yr-afon,service_user,1,1,2.0,1500,0,250" in csv.get_data(as_text=True)
+
+
+def test_hours_and_dates_no_one_could_mean_are_named_not_failed(
+        coordinator: FlaskClient, member: Callable[..., int]) -> None:
+    member_id = member(joined_on=date(2024, 1, 8))
+    url = f"/members/{member_id}/involvement"
+    page = coordinator.get(url).get_data(as_text=True)
+    for fields, anchor in (({"hours": "NaN"}, "#hours"), ({"hours": "Infinity"}, "#hours"),
+                           ({"on": "9999-12-31"}, "#on"), ({"amount": "1e30"}, "#amount")):
+        answer = coordinator.post(url, data=booking(page, **fields))
+        assert answer.status_code == 422, fields
+        assert f'href="{anchor}"' in answer.get_data(as_text=True), fields
