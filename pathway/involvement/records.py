@@ -128,6 +128,7 @@ def book(session: Session, catalogue: Catalogue, member: Member, actor: Actor, z
         if value is not None and value < 0:
             raise InvalidInput(name, "Give a whole number of pence, 0 or more.")
     amount = amount_pence if amount_pence is not None else rate_amount(chosen, on, minutes)
+    hold_members_earnings(session, member.id)
     found = (earnings.breaches(session, catalogue, member.id, on, amount)
              if payment in EARNINGS else [])
     override_reason = earnings.refuse_unless_chosen(found, override, reason)
@@ -145,6 +146,13 @@ def book(session: Session, catalogue: Catalogue, member: Member, actor: Actor, z
     record.instance_id = outcome.instance.id
     session.flush()
     return outcome, view_of(catalogue, record, outcome.instance)
+
+
+def hold_members_earnings(session: Session, member_id: int) -> None:
+    """Lock the member's row until commit, so two bookings at the same moment cannot each
+    find room under a limit that only one of them fits (PostgreSQL; SQLite writes one at a
+    time already)."""
+    session.execute(select(Member.id).where(Member.id == member_id).with_for_update())
 
 
 def same_person(record: InvolvementRecord, actor: Actor) -> bool:
@@ -187,6 +195,7 @@ def change(session: Session, catalogue: Catalogue, member: Member, record_id: in
                        f"{trigger} it: a safeguard for everyone who handles money.",
                        slug="same_person")
     if trigger == APPROVE and record.payment in EARNINGS:
+        hold_members_earnings(session, member.id)
         found = earnings.breaches(session, catalogue, member.id, record.held_on, 0)
         chosen = earnings.refuse_unless_chosen(found, override, given)
         if chosen and not record.override_reason:
