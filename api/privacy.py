@@ -95,6 +95,28 @@ class ChangeSchema(Schema):
     reason = fields.String(required=True, allow_none=True)
 
 
+class ExportInvolvementSchema(Schema):
+    id = fields.Integer(required=True)
+    activity = fields.String(required=True)
+    on = fields.Date(required=True)
+    minutes = fields.Integer(required=True)
+    payment = fields.String(required=True)
+    amount_pence = fields.Integer(required=True)
+    expenses_pence = fields.Integer(required=True)
+    note = fields.String(required=True, allow_none=True)
+    override_reason = fields.String(required=True, allow_none=True)
+    booked_by = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class ExportBenefitLimitsSchema(Schema):
+    rules = fields.List(fields.String(), required=True)
+    custom_period = fields.String(required=True, allow_none=True)
+    custom_limit_pence = fields.Integer(required=True, allow_none=True)
+    updated_at = fields.AwareDateTime(required=True)
+    updated_by = fields.String(required=True)
+
+
 class ExportSchema(Schema):
     exported_at = fields.AwareDateTime(required=True)
     member = fields.Nested(ExportMemberSchema, required=True)
@@ -111,6 +133,9 @@ class ExportSchema(Schema):
     changes = fields.List(fields.Nested(ChangeSchema), required=True,
                           metadata={"description": "Changes to the member's details, oldest "
                                                    "first."})
+    involvement = fields.List(fields.Nested(ExportInvolvementSchema), required=True, metadata={
+        "description": "Involvement booked for the member, with its notes and reasons."})
+    benefit_limits = fields.Nested(ExportBenefitLimitsSchema, required=True, allow_none=True)
 
 
 class ErasureRequestSchema(Schema):

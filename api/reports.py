@@ -221,6 +221,23 @@ class WaitingSchema(Schema):
     days = fields.Integer(required=True, allow_none=True)
 
 
+class InvolvementRowSchema(Schema):
+    unit = fields.String(required=True)
+    kind = fields.String(required=True, allow_none=True)
+    members = _count("Members involved.")
+    sessions = _count("Pieces of involvement (bookings not cancelled).")
+    hours = fields.Float(required=True, allow_none=True)
+    payments_pence = _count("Paid and voucher amounts, in pence.")
+    paid_out_pence = _count("The part of the payments already paid, in pence.")
+    expenses_pence = _count("Expenses, in pence (never counted as earnings).")
+    suppressed = _hidden()
+
+
+class InvolvementReportSchema(PeriodSchema):
+    rows = fields.List(fields.Nested(InvolvementRowSchema), required=True)
+    totals = fields.Nested(InvolvementRowSchema, required=True)
+
+
 def _level_words(levels: Levels, codes: tuple[str, ...]) -> str:
     return levels.either(codes)
 
@@ -269,7 +286,7 @@ def level_schemas(levels: Levels) -> dict[str, type[Schema]]:
         "gaps": fields.List(fields.String(), required=True)})
     return {"level-distribution": distribution, "progression": progression,
             "time-in-level": TimeInLevelSchema, "attrition": AttritionSchema,
-            "summary": summary}
+            "summary": summary, "involvement": InvolvementReportSchema}
 
 
 # --- views -------------------------------------------------------------------------------------

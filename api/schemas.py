@@ -44,6 +44,12 @@ class ErrorSchema(Schema):
     unmet = fields.List(fields.Nested(CriterionSchema))
     state = fields.String()
     allowed = fields.List(fields.String())
+    # benefit_limit: the first limit a booking or approval would go over, and every one.
+    rule = fields.String()
+    period = fields.String()
+    limit_pence = fields.Integer()
+    total_pence = fields.Integer()
+    breaches = fields.List(fields.Dict())
 
 
 class EventSchema(Schema):

@@ -37,6 +37,7 @@ from workflows.vocabulary import (
     AWARD,
     AWARD_TRIGGER,
     EXIT,
+    INVOLVEMENT,
     MILESTONE,
     PATHWAY_MACHINE,
     RECORD_TRIGGERS,
@@ -106,6 +107,11 @@ def definition_for(catalogue: Catalogue, kind: str, machine: MachineRef | str) -
     ref = machine_ref(machine)
     if ref.is_pathway:
         return catalogue.pathway_for(kind)
+    if ref.kind == INVOLVEMENT:  # addressed by its record's id, not by a catalogue code
+        try:
+            return catalogue.lifecycle(INVOLVEMENT)
+        except KeyError as exc:
+            raise NotFound("This service's definitions have no involvement lifecycle.") from exc
     noun, codes = _LIFECYCLE_CODES[ref.kind]
     if ref.code not in codes(catalogue):
         raise NotFound(f"There is no {noun} {ref.code!r}.")

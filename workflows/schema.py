@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from workflows import involvement
 from workflows.guards import (
     A_CODE,
     DAYS,
@@ -27,6 +28,7 @@ from workflows.guards import (
 from workflows.vocabulary import (
     BUILT_IN_TRIGGERS,
     ENTERS_LEVEL,
+    INVOLVEMENT,
     LIFECYCLE_NEEDS,
     LIFECYCLES,
     MACHINE_KINDS,
@@ -164,6 +166,9 @@ class Catalogue:
     definitions: dict[str, Definition] = field(default_factory=dict)
     modules: dict[str, Module] = field(default_factory=dict)
     awards: dict[str, Award] = field(default_factory=dict)
+    # Involvement and payment (optional: a folder without them offers no involvement).
+    activities: dict[str, involvement.Activity] = field(default_factory=dict)
+    benefit_rules: dict[str, involvement.BenefitRule] = field(default_factory=dict)
 
     def pathway_for(self, kind: str) -> Definition:
         for definition in self.definitions.values():
@@ -499,6 +504,11 @@ def _check_references(catalogue: Catalogue, faults: list[str]) -> None:
         if count != 1:
             faults.append(f"{catalogue.folder}: {machine} lifecycle: "
                           f"exactly one definition needed, found {count}")
+    if sum(1 for d in catalogue.definitions.values() if d.machine == INVOLVEMENT) > 1:
+        faults.append(f"{catalogue.folder}: {INVOLVEMENT} lifecycle: at most one definition")
+    involvement.check_levels(catalogue, {level for d in catalogue.definitions.values()
+                                         for level in d.states if d.machine == PATHWAY},
+                             faults)
     for definition in catalogue.definitions.values():
         # The service fires these triggers and reads these states by name.
         triggers, states = LIFECYCLE_NEEDS.get(definition.machine, ((), ()))
@@ -541,6 +551,12 @@ def load_folder(folder: str | Path) -> Catalogue:
             continue
         if "programme" in data or "modules" in data:
             _read_programme(reader, data, catalogue)
+            continue
+        if "activities" in data:
+            involvement.read_activities(reader, data, catalogue)
+            continue
+        if "benefit_limits" in data:
+            involvement.read_benefit_limits(reader, data, catalogue)
             continue
         definition = _read_definition(reader, data)
         if definition is None or not definition.name:

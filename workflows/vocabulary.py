@@ -21,7 +21,10 @@ TRAINING: Final = "training"
 MILESTONE: Final = "milestone"
 AWARD: Final = "award"
 LIFECYCLES: Final = (TRAINING, MILESTONE, AWARD)
-MACHINE_KINDS: Final = (PATHWAY, *LIFECYCLES)
+# One record of paid or voluntary involvement: its own lifecycle, addressed by the record's id
+# (``involvement:<id>``). Optional in a folder of definitions, so not among LIFECYCLES.
+INVOLVEMENT: Final = "involvement"
+MACHINE_KINDS: Final = (PATHWAY, *LIFECYCLES, INVOLVEMENT)
 
 # --- Built-in pathway triggers: never listed in a definition --------------------------------
 REGISTER: Final = "register"  # starts a pathway at its initial level (or an imported one)
@@ -51,10 +54,25 @@ COMPLETED: Final = "completed"
 EXPIRED: Final = "expired"  # never stored: a completion past its validity reads so
 ACHIEVED: Final = "achieved"
 AWARDED: Final = "awarded"
+# --- Involvement and payment: the record's lifecycle (involvement.yaml names them) ----------
+BOOK: Final = "book"  # the record is made: fired by the booking, never through transitions
+MARK_DONE: Final = "done"
+CANCEL: Final = "cancel"  # needs a reason
+APPROVE: Final = "approve"  # by someone other than whoever booked it
+PAY: Final = "pay"  # likewise
+BOOKED: Final = "booked"
+CANCELLED: Final = "cancelled"
+PAID_OUT: Final = "paid"  # the state: the money has gone to the member
+# The triggers a person fires on a booked record, and those the booker may not fire.
+INVOLVEMENT_TRIGGERS: Final = (MARK_DONE, CANCEL, APPROVE, PAY)
+NOT_BY_BOOKER: Final = (APPROVE, PAY)
+REASON_NEEDED: Final = (CANCEL,)
 # What each lifecycle definition must offer for the service to work with it.
 LIFECYCLE_NEEDS: Final = {TRAINING: ((ENROL, COMPLETE), (COMPLETED,)),
                           MILESTONE: ((ACHIEVE, RETRACT), (ACHIEVED,)),
-                          AWARD: ((AWARD_TRIGGER, REVOKE), (AWARDED,))}
+                          AWARD: ((AWARD_TRIGGER, REVOKE), (AWARDED,)),
+                          INVOLVEMENT: ((BOOK, *INVOLVEMENT_TRIGGERS),
+                                       (BOOKED, CANCELLED, PAID_OUT))}
 
 _SEPARATOR: Final = ":"
 
@@ -99,6 +117,10 @@ class MachineRef:
     @classmethod
     def award(cls, code: str) -> MachineRef:
         return cls(AWARD, code)
+
+    @classmethod
+    def involvement(cls, record_id: int) -> MachineRef:
+        return cls(INVOLVEMENT, str(record_id))
 
     @staticmethod
     def like(kind: str) -> str:

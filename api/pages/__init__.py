@@ -60,6 +60,7 @@ def init_app(app: Flask) -> None:
 from api.pages import (  # noqa: E402, F401
     actions,
     admin,
+    involvement,
     me,
     members,
     readiness,

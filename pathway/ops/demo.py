@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from pathway import clock
 from pathway.engine import PATHWAY, Actor, Firing, fire
 from pathway.facts import expires_on
+from pathway.ops.demo_involvement import book_demo_involvement
 from pathway.people.access import Caller
 from pathway.people.members import register_member, transfer
 from pathway.people.units import create_unit
@@ -574,6 +575,7 @@ class _Load:
         self.beds: dict[int, int | None] = {}
         # Service users who end up in each unit (not exited): no ward ends up over its beds.
         self.occupied: Counter[int] = Counter()
+        self.still_involved: list[Member] = []  # for the involvement bookings
 
     def places(self, kind: str) -> list[Unit]:
         """Units of that kind with a bed free (community and prison teams have no beds)."""
@@ -599,6 +601,10 @@ class _Load:
             story.tell()
             if kind == "service_user" and story.status != EXITED:
                 self.occupied[member.unit_id] += 1
+            if story.status != EXITED:
+                self.still_involved.append(member)
+        self.summary.events += book_demo_involvement(self.session, self.catalogue,
+                                                     self.still_involved, self.zone, self.today)
         return self.summary
 
     def plan_members(self) -> list[tuple[str, date, str | None]]:

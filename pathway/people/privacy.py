@@ -30,12 +30,21 @@ from pathway.people import changes
 from pathway.people.audit import access_log_query, access_view
 from pathway.people.members import pathway_of
 from pathway.progress import pathway_summary
-from pathway.store.models import ChangeRecord, Event, IdempotentResponse, Member, User
+from pathway.store.models import (
+    BenefitLimitSetting,
+    ChangeRecord,
+    Event,
+    IdempotentResponse,
+    InvolvementRecord,
+    Member,
+    User,
+)
 from workflows.schema import Catalogue
 from workflows.vocabulary import ERASE
 
 # Keys whose values are free text about a member wherever an answer is stored.
-FREE_TEXT_KEYS = frozenset({"reason", "note", "display_name", "evidence", "feedback"})
+FREE_TEXT_KEYS = frozenset({"reason", "note", "display_name", "evidence", "feedback",
+                            "override_reason"})
 ERASED_USER_NAME = "erased member"
 MAX_REASON_LENGTH = 500
 RESTORE = "restore_personal_data"
@@ -83,6 +92,11 @@ def _no_new_text_after_erasure(session: Session, _context: Any, _instances: Any)
             member = session.get(Member, written.member_id)
             if member is not None:
                 refuse_text_after_erasure(session, member, "a reason or note")
+        # Involvement: a booking's note and the reason for going over a benefit-safe limit.
+        if isinstance(written, InvolvementRecord) and (written.note or written.override_reason):
+            member = session.get(Member, written.member_id)
+            if member is not None:
+                refuse_text_after_erasure(session, member, "a note or reason")
 
 
 def restore_personal_data(session: Session, member: Member, reason: str, actor: Actor) -> None:
@@ -133,6 +147,26 @@ def export(session: Session, catalogue: Catalogue, member: Member, zone: ZoneInf
                    "last_used_at": _utc_or_none(u.last_used_at)} for u in users],
         "changes": [changes.change_view(c)
                     for c in session.scalars(changes.changes_query(member_id=member.id))],
+        **_involvement_export(session, member.id),
+    }
+
+
+def _involvement_export(session: Session, member_id: int) -> dict[str, Any]:
+    """Involvement and payment: every booking with its words, and the limits chosen."""
+    records = session.scalars(select(InvolvementRecord).where(
+        InvolvementRecord.member_id == member_id).order_by(InvolvementRecord.id))
+    setting = session.get(BenefitLimitSetting, member_id)
+    return {
+        "involvement": [{"id": r.id, "activity": r.activity, "on": r.held_on,
+                         "minutes": r.minutes, "payment": r.payment,
+                         "amount_pence": r.amount_pence, "expenses_pence": r.expenses_pence,
+                         "note": r.note, "override_reason": r.override_reason,
+                         "booked_by": r.booked_by_name, "created_at": clock.as_utc(r.created_at)}
+                        for r in records],
+        "benefit_limits": None if setting is None else {
+            "rules": list(setting.rules), "custom_period": setting.custom_period,
+            "custom_limit_pence": setting.custom_limit_pence,
+            "updated_at": clock.as_utc(setting.updated_at), "updated_by": setting.updated_by},
     }
 
 
@@ -175,6 +209,9 @@ def erase(session: Session, catalogue: Catalogue, member: Member, reason: str, a
     scrubbed = session.scalar(select(func.count()).select_from(Event).where(with_text)) or 0
     session.execute(update(Event).where(with_text).values(reason=None, note=None)
                     .execution_options(synchronize_session=False))
+    session.execute(update(InvolvementRecord).where(InvolvementRecord.member_id == member.id)
+                    .values(note=None, override_reason=None)
+                    .execution_options(synchronize_session=False))
     session.execute(update(User).where(User.member_id == member.id)
                     .values(name=ERASED_USER_NAME).execution_options(synchronize_session=False))
     _scrub_stored_answers(session, member.id)
@@ -191,7 +228,8 @@ def _scrub_stored_answers(session: Session, member_id: int) -> None:
     """Idempotent replays keep their shape, without the member's words."""
     body = IdempotentResponse.body
     about_member = or_(body[("event", "member_id")].as_integer() == member_id,
-                       body[("member", "id")].as_integer() == member_id)
+                       body[("member", "id")].as_integer() == member_id,
+                       body["member_id"].as_integer() == member_id)
     for stored in session.scalars(select(IdempotentResponse).where(about_member)):
         stored.body = _without_free_text(stored.body)
 

@@ -98,3 +98,10 @@ def readiness_csv(report: dict[str, Any], levels: Levels) -> str:
               "unmet": ";".join(c["criterion"] for c in item["unmet"])}
              for item in report["items"]]
     return _write(READINESS, lines)
+
+
+def involvement_csv(report: dict[str, Any], levels: Levels) -> str:
+    """Involvement for finance: one line per unit and kind, the totals last."""
+    from pathway.reports.involvement import COLUMNS
+
+    return _write(COLUMNS, [*report["rows"], report["totals"]])

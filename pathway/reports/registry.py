@@ -24,6 +24,7 @@ from pathway.programme.readiness import readiness_page
 from pathway.reports import charts, export
 from pathway.reports.attrition import attrition_read
 from pathway.reports.distribution import level_distribution
+from pathway.reports.involvement import involvement
 from pathway.reports.progression import INTERVALS, progression
 from pathway.reports.scope import Period, Scope, period_for, scope_for
 from pathway.reports.summary import summary
@@ -162,6 +163,10 @@ def _readiness(asked: Asked) -> Built:
                                        "readiness_list"))
 
 
+def _involvement(asked: Asked) -> Built:
+    return Built(involvement(asked.session, asked.scope, asked.period))
+
+
 def _ids_of(session: Session, references: list[str], action: str) -> dict[int, str]:
     if not references:
         return {}
@@ -222,6 +227,10 @@ REPORTS: dict[str, Report] = {report.name: report for report in (
            "For the strategy group: what moved in the period, the carer gap, the longest waits",
            "(references only for roles that may read member records) and all of it in words.",
            (UNIT, FROM, TO), _summary, export.summary_csv),
+    Report("involvement",
+           "Involvement for finance: sessions, hours, payments and expenses per unit and kind.",
+           "Cancelled involvement is left out; payments are paid and voucher amounts.",
+           (UNIT, KIND, FROM, TO), _involvement, export.involvement_csv),
     Report("readiness",
            "Members with their readiness for an award, by member: criteria met and unmet.",
            "", (AWARD, UNIT), _readiness, export.readiness_csv, lists_members=True,

@@ -317,3 +317,47 @@ class DistributionCount(Base):
     level: Mapped[str] = mapped_column(String(32), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), primary_key=True)
     members: Mapped[int] = mapped_column(Integer)
+
+
+class InvolvementRecord(Base):
+    """One piece of paid or voluntary involvement for one member (``pathway.involvement``).
+
+    Its state lives on its ``involvement:<id>`` instance, changed only through
+    ``pathway.engine.fire``; the row keeps what was booked. Money is whole pence.
+    """
+
+    __tablename__ = "involvement_records"
+    __table_args__ = (Index("ix_involvement_records_member_id_held_on", "member_id", "held_on"),
+                      Index("ix_involvement_records_held_on_unit_id", "held_on", "unit_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"))
+    # Where the member was, and what kind, when it was booked: reports count it there.
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    activity: Mapped[str] = mapped_column(String(64))
+    held_on: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer)
+    payment: Mapped[str] = mapped_column(String(16))
+    amount_pence: Mapped[int] = mapped_column(Integer)
+    expenses_pence: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    # The member's informed choice to go over a benefit-safe limit, in their words.
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    booked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    booked_by_name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BenefitLimitSetting(Base):
+    """Which benefit-safe limits guard a member's earnings from involvement."""
+
+    __tablename__ = "benefit_limit_settings"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    rules: Mapped[list[str]] = mapped_column(JSON)
+    custom_period: Mapped[str | None] = mapped_column(String(8))
+    custom_limit_pence: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(120))

@@ -26,6 +26,7 @@ TRAINERS = ("admin", "coordinator", "training_lead")
 AWARDERS = ("admin", "training_lead")
 REPORTERS = ("admin", "coordinator", "training_lead", "viewer")
 SUBJECT_AND_ADMIN = ("admin", "member")
+MONEY_READERS = ("admin", "coordinator", "member")  # a member's involvement and its payments
 ADMIN = ("admin",)
 SCOPES = ("in", "out")
 
@@ -35,6 +36,8 @@ MILESTONE = "buddy_assigned"
 AWARD = "su_foundation"
 FOUNDATION_MILESTONES = ("buddy_assigned", "involvement_information_received", "advocate_met")
 V1 = "/api/v1"
+# The involvement record booked for a member by ``_prepare`` ("involvement"), by member id.
+BOOKED: dict[int, int] = {}
 
 
 @dataclass
@@ -160,6 +163,26 @@ MATRIX: dict[tuple[str, str], Row] = {
     (f"{V1}/reports/attrition", "GET"): Row(path("/reports/attrition"), allowed(REPORTERS, 200)),
     (f"{V1}/reports/summary", "GET"): Row(path("/reports/summary"), allowed(REPORTERS, 200)),
 
+    (f"{V1}/reports/involvement", "GET"): Row(path("/reports/involvement"),
+                                              allowed(REPORTERS, 200)),
+    (f"{V1}/involvement/activities", "GET"): Row(path("/involvement/activities"),
+                                                 allowed(EVERYONE, 200)),
+    (f"{V1}/members/<int:member_id>/involvement", "GET"): Row(
+        path("/members/{id}/involvement"), record(MONEY_READERS, 200)),
+    (f"{V1}/members/<int:member_id>/involvement", "POST"): Row(post(
+        "/members/{id}/involvement", lambda c: {
+            "activity": "community_meeting", "on": "2026-02-02", "hours": 1,
+            "payment": "paid"}), record(WRITERS, 201)),
+    (f"{V1}/members/<int:member_id>/involvement/<int:record_id>/transitions", "POST"): Row(
+        lambda c: (f"{V1}/members/{c.member_id}/involvement/{BOOKED.get(c.member_id, 1)}"
+                   "/transitions", {"trigger": "done"}),
+        record(WRITERS, 201), prepare=("involvement",)),
+    (f"{V1}/members/<int:member_id>/benefit-limits", "GET"): Row(
+        path("/members/{id}/benefit-limits"), record(MONEY_READERS, 200)),
+    (f"{V1}/members/<int:member_id>/benefit-limits", "PUT"): Row(post(
+        "/members/{id}/benefit-limits", lambda c: {"rules": ["carers_allowance"]}),
+        record(WRITERS, 200)),
+
     (f"{V1}/workflows", "GET"): Row(path("/workflows"), allowed(EVERYONE, 200)),
     (f"{V1}/workflows/<string:name>", "GET"): Row(path("/workflows/pathway_service_user"),
                                                   allowed(EVERYONE, 200)),
@@ -231,6 +254,11 @@ def _prepare(client: Any, admin: str, member_id: int, steps: tuple[str, ...]) ->
     if "awarded" in steps:
         answers.append(client.post(f"{base}/accreditations", json={"award": AWARD},
                                    headers=headers))
+    if "involvement" in steps:
+        booked = client.post(f"{base}/involvement", headers=headers, json={
+            "activity": "community_meeting", "on": "2026-02-02", "hours": 1, "payment": "paid"})
+        answers.append(booked)
+        BOOKED[member_id] = booked.get_json()["id"]
     assert [a.status_code for a in answers] == [201] * len(answers), [a.get_json() for a in answers]
 
 

@@ -24,6 +24,7 @@ RECORD_READERS = ("admin", "coordinator", "training_lead")
 WRITERS = ("admin", "coordinator")
 AWARDERS = ("admin", "training_lead")
 REPORTERS = ("admin", "coordinator", "training_lead", "viewer")
+MONEY_READERS = ("admin", "coordinator", "member")  # a member's involvement: the member their own
 PASSWORD = "the kettle on ward seven sings"
 
 
@@ -67,6 +68,14 @@ MATRIX: dict[tuple[str, str], PageRow] = {
         WRITERS, "/members/{member}/milestones", scoped=True),
     ("/members/<int:member_id>/training/<code>/<trigger>", "POST"): PageRow(
         WRITERS, "/members/{member}/training/three_levels_awareness/enrol", scoped=True),
+    ("/members/<int:member_id>/involvement", "GET"): PageRow(
+        MONEY_READERS, "/members/{member}/involvement", scoped=True),
+    ("/members/<int:member_id>/involvement", "POST"): PageRow(
+        WRITERS, "/members/{member}/involvement", scoped=True),
+    ("/members/<int:member_id>/involvement/<int:record_id>/transitions", "POST"): PageRow(
+        WRITERS, "/members/{member}/involvement/1/transitions", scoped=True),
+    ("/members/<int:member_id>/benefit-limits", "POST"): PageRow(
+        WRITERS, "/members/{member}/benefit-limits", scoped=True),
     ("/readiness", "GET"): PageRow(AWARDERS, "/readiness"),
     ("/readiness/award", "POST"): PageRow(AWARDERS, "/readiness/award"),
     ("/reports", "GET"): PageRow(REPORTERS, "/reports"),

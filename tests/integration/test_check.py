@@ -143,3 +143,28 @@ def test_check_finds_a_member_moved_without_a_transfer(db_url, member, unit, cat
 
     assert result.exit_code == 1
     assert "the pathway row says unit" in result.stdout
+
+
+def test_check_replays_involvement_and_finds_a_payment_made_behind_the_log(db_url, member,
+                                                                          catalogue):
+    from pathway.involvement import records
+
+    member_id = member()
+    checker = Actor(name="someone else", role="coordinator")
+    with unit_of_work(db_url) as s:
+        found = s.get_one(Member, member_id)
+        _, booked = records.book(s, catalogue, found, COORDINATOR, TZ,
+                                 activity="community_meeting", on=date(2026, 2, 2), hours=1,
+                                 payment="paid")
+        records.change(s, catalogue, found, booked.id, "done", COORDINATOR, TZ)
+        records.change(s, catalogue, found, booked.id, "approve", checker, TZ)
+    assert run(db_url, "check").exit_code == 0
+    with unit_of_work(db_url) as s:
+        s.execute(update(Instance).where(Instance.machine == f"involvement:{booked.id}")
+                  .values(state="paid"))
+
+    result = run(db_url, "check")
+
+    assert result.exit_code == 1
+    assert (f"(member {member_id}, involvement:{booked.id}): state 'paid' but the events end "
+            "at 'approved'") in result.stdout

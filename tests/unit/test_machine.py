@@ -24,7 +24,10 @@ from workflows.machine import (
 )
 from workflows.schema import Definition, load_folder
 
-FILES = sorted(p.name for p in workflows.DEFAULT_FOLDER.glob("*.yaml") if p.name != "programme.yaml")
+# The definitions of machines: the programme, the activity catalogue and the benefit limits
+# are data the machines use, not machines.
+DATA_FILES = ("programme.yaml", "involvement-activities.yaml", "benefit-limits.yaml")
+FILES = sorted(p.name for p in workflows.DEFAULT_FOLDER.glob("*.yaml") if p.name not in DATA_FILES)
 CATALOGUE = load_folder(workflows.DEFAULT_FOLDER)
 
 Table = dict[tuple[str, str], str]
