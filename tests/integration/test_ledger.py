@@ -74,7 +74,8 @@ member_plans = st.tuples(
 def play(session: Session, catalogue: workflows.Catalogue, plans: list, order_seed: int,
          checkpoint_at: int) -> list[date]:
     """Register everyone, then fire their steps interleaved across members (so most events
-    arrive after later-dated ones: backdated), retaking the checkpoints part-way through.
+    arrive after later-dated ones: backdated), bringing the checkpoints up to date twice
+    part-way through (the second time only what the events since touched is retaken).
     The days on which something happened are returned."""
     by_code = units(session)
     today = clock.today(TZ)
@@ -95,7 +96,7 @@ def play(session: Session, catalogue: workflows.Catalogue, plans: list, order_se
     latest = [member.joined_on for member in members]
     erased: set[int] = set()
     for fired, index in enumerate(queues):
-        if fired == checkpoint_at:
+        if fired in (checkpoint_at, 2 * checkpoint_at + 3):
             ledger.take_checkpoints(session.connection())
         member, steps = members[index], plans[index][5]
         gap, choice = steps[cursors[index]]
@@ -214,6 +215,34 @@ def test_an_import_counts_in_the_ledger(db_url, unit, catalogue, tmp_path):
             ("carer", 2, 0)]
         assert march == replayed(s, scope, date(2025, 3, 1))
         assert integrity.check(s, catalogue, TZ).holds
+
+
+def test_checkpointing_retakes_only_what_the_changes_since_touch(db_url, member, catalogue):
+    member_id = member(joined_on=date(2025, 1, 6))
+    with unit_of_work(db_url) as s:
+        fire(s, catalogue, s.get(Member, member_id), PATHWAY,
+             Firing(trigger=pause_trigger(catalogue), on=date(2025, 6, 2)), COORDINATOR, TZ)
+        ledger.take_checkpoints(s.connection())
+        days = list(s.scalars(text("SELECT day FROM distribution_checkpoints ORDER BY day")))
+        assert ledger.take_checkpoints(s.connection()) == 0  # nothing written since
+
+    member(joined_on=date(2025, 4, 10))  # registered today, joined in April
+    with unit_of_work(db_url) as s:
+        # The checkpoints from April 15th on are retaken, not the ones before.
+        retaken = ledger.take_checkpoints(s.connection())
+        assert retaken == len([day for day in days if str(day) >= "2025-04-15"])
+        assert 0 < retaken < len(days)
+        assert ledger.differences(s.connection(), TZ) == []
+
+    with unit_of_work(db_url, write=False) as s:
+        kept = s.execute(text("SELECT day, unit_id, kind, level, status, members "
+                              "FROM distribution_counts ORDER BY 1, 2, 3, 4, 5")).all()
+    with unit_of_work(db_url) as s:
+        s.execute(text("DELETE FROM distribution_counts"))
+        s.execute(text("DELETE FROM distribution_checkpoints"))
+        assert ledger.take_checkpoints(s.connection()) == len(days)
+        assert s.execute(text("SELECT day, unit_id, kind, level, status, members "
+                              "FROM distribution_counts ORDER BY 1, 2, 3, 4, 5")).all() == kept
 
 
 def test_check_finds_a_tampered_ledger_and_rebuild_mends_it(db_url, member, catalogue):
