@@ -317,9 +317,12 @@ def _checkpoint_differences(connection: Connection) -> list[str]:
         return ["distribution ledger: the checkpoints were not taken together"]
     running: dict[tuple[Any, ...], int] = {}
     found: list[str] = []
-    changes = connection.execution_options(yield_per=10_000).execute(
+    # Streamed: the option goes on the statement, since on the connection it would stay for
+    # every later statement in the transaction.
+    changes = connection.execute(
         select(CHANGES.c.day, *(CHANGES.c[name] for name in GROUP), CHANGES.c.delta)
-        .where(CHANGES.c.id <= through).order_by(CHANGES.c.day))
+        .where(CHANGES.c.id <= through).order_by(CHANGES.c.day)
+        .execution_options(yield_per=10_000))
     try:
         pending = iter(changes)
         change = next(pending, None)
