@@ -3,7 +3,8 @@
 The ledger is derived data (``pathway.store.ledger``): ``pathway check`` compares it with a
 replay of the events; ``rebuild`` remakes it from them. ``checkpoint`` folds the changes
 written since the last checkpoints into them (retaking only the checkpoints those changes
-touch, and adding the new days), so past days stay a short sum: run it nightly. Both hold back transitions on PostgreSQL while they write (seconds at 1M members).
+touch, and adding the new days), so past days stay a short sum: run it nightly. Both hold
+back transitions on PostgreSQL while they write (seconds at 1M members).
 """
 
 from __future__ import annotations
