@@ -91,8 +91,8 @@ def sqlite_figures(config: BenchSettings, folder: Path, notes: list[str]) -> lis
         figures.append(Figure(
             f"Transition over HTTP (pause/resume, median of {move.requests})",
             ms(move.transition), f"{ms(move.health)} (GET /health)",
-            f"{move.transition / move.health:.1f}x", "<= 4x",
-            move.transition <= 4 * move.health))
+            f"{move.transition / move.health:.1f}x", "<= 2.5x",
+            move.transition <= 2.5 * move.health))
         say("SQLite: pages against the JSON reads of the same numbers")
         try:
             figures += page_figures(url, server.port, loaded.members)
