@@ -221,6 +221,27 @@ class WaitingSchema(Schema):
     days = fields.Integer(required=True, allow_none=True)
 
 
+class CountRows(fields.List):
+    """A list of count rows (``Nested`` row schema), dumped by picking the row schema's
+    fields from each row.
+
+    A row's values are already what the fields would dump (ints, strings, null, a list of
+    column names): at 1M members a year of progression is ~36,000 rows, and dumping them field
+    by field took ~1.4 s, longer than computing the report. The OpenAPI document is the same
+    as for ``List(Nested(...))``; a test holds the dump to the field-by-field one.
+    """
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        inner = self.inner
+        assert isinstance(inner, fields.Nested)  # built that way below
+        schema = inner.schema
+        names = [(field.data_key or name, field.attribute or name)
+                 for name, field in schema.dump_fields.items()]
+        return [{out: row[key] for out, key in names if key in row} for row in value]
+
+
 class InvolvementRowSchema(Schema):
     unit = fields.String(required=True)
     kind = fields.String(required=True, allow_none=True)
@@ -256,12 +277,12 @@ def level_schemas(levels: Levels) -> dict[str, type[Schema]]:
     distribution = type("DistributionSchema", (EchoSchema,), {
         "as_of": fields.Date(required=True, allow_none=True,
                              metadata={"description": "Null: now."}),
-        "rows": fields.List(fields.Nested(row_schema), required=True),
+        "rows": CountRows(fields.Nested(row_schema), required=True),
         "totals": fields.Nested(counts_schema, required=True)})
     point = type("PointSchema", (Schema,), {
         "period_start": fields.Date(required=True),
         "as_of": fields.Date(required=True, metadata={"description": "The end of the interval."}),
-        "rows": fields.List(fields.Nested(row_schema), required=True),
+        "rows": CountRows(fields.Nested(row_schema), required=True),
         "totals": fields.Nested(counts_schema, required=True)})
     progression = type("ProgressionSchema", (PeriodSchema,), {
         "interval": fields.String(required=True),

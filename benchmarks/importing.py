@@ -3,7 +3,9 @@
 The figure is members per second of wall time for the whole command (start-up, reading,
 validating every row, writing members, pathway instances and ``register`` events, commit)
 into a fresh SQLite database. The baseline is the floor any importer stands on: the same file
-parsed with ``csv`` and written by one ``executemany`` into a bare table.
+parsed with ``csv`` and written by one ``executemany`` into a bare table. On PostgreSQL
+(``throughput_postgres``) the command runs against a fresh database and the floor is the file
+streamed by ``COPY`` into a bare table.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+import psycopg
 from sqlalchemy import insert
 
 from benchmarks.server import BIN
@@ -113,3 +116,34 @@ def throughput(folder: Path, members: int, seed: int) -> Throughput:
     prepare(url)
     seconds, said = run_import(url, path)
     return Throughput(members, seconds, bare_insert(path, folder), said)
+
+
+def bare_copy(path: Path, url: str) -> float:
+    """PostgreSQL's floor: the same file streamed by ``COPY`` into a bare table."""
+    from benchmarks.dataset import psycopg_conninfo
+
+    with psycopg.connect(psycopg_conninfo(url)) as db:
+        db.execute("CREATE TABLE bare (reference TEXT UNIQUE, kind TEXT, unit TEXT, "
+                   "display_name TEXT, joined_on DATE, level TEXT, status TEXT, "
+                   "exit_reason TEXT)")
+        db.commit()
+        started = time.perf_counter()
+        with db.cursor() as cursor, cursor.copy(
+                "COPY bare FROM STDIN WITH (FORMAT csv, HEADER true)") as copy, \
+                path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                copy.write(chunk)
+        db.commit()
+        seconds = time.perf_counter() - started
+        db.execute("DROP TABLE bare")
+        db.commit()
+    return seconds
+
+
+def throughput_postgres(folder: Path, members: int, seed: int, url: str) -> Throughput:
+    """The same command into a fresh PostgreSQL database (``url``): the rows go in by COPY."""
+    path = folder / "import-members-pg.csv"
+    write_csv(path, members, seed)
+    prepare(url)
+    seconds, said = run_import(url, path)
+    return Throughput(members, seconds, bare_copy(path, url), said)

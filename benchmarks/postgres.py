@@ -13,18 +13,19 @@ def _admin(config: BenchSettings) -> psycopg.Connection:
     return psycopg.connect(psycopg_conninfo(config.pg_admin_url), autocommit=True)
 
 
-def create(config: BenchSettings) -> str:
+def create(config: BenchSettings, suffix: str = "") -> str:
     """A fresh, empty database; answers its SQLAlchemy URL."""
-    drop(config)
+    drop(config, suffix)
+    name = config.pg_database + suffix
     with _admin(config) as db:
-        db.execute(f'CREATE DATABASE "{config.pg_database}"')  # type: ignore[arg-type]
-    return make_url(config.pg_admin_url).set(database=config.pg_database).render_as_string(
+        db.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    return make_url(config.pg_admin_url).set(database=name).render_as_string(
         hide_password=False)
 
 
-def drop(config: BenchSettings) -> None:
+def drop(config: BenchSettings, suffix: str = "") -> None:
     with _admin(config) as db:
-        db.execute(f'DROP DATABASE IF EXISTS "{config.pg_database}" WITH (FORCE)')  # type: ignore[arg-type]
+        db.execute(f'DROP DATABASE IF EXISTS "{config.pg_database + suffix}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
 def server_version(config: BenchSettings) -> str:

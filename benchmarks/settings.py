@@ -18,6 +18,7 @@ class BenchSettings:
     http_requests: int
     memory_members: int
     pg_members: int
+    pg_import_members: int
     pg_admin_url: str
     pg_database: str
     seed: int
@@ -32,6 +33,7 @@ class BenchSettings:
             http_requests=_int("BENCH_HTTP_REQUESTS", 200 if quick else 1_000),
             memory_members=_int("BENCH_MEMORY_MEMBERS", 1_000 if quick else 3_000),
             pg_members=_int("BENCH_PG_MEMBERS", 100_000 if quick else 1_000_000),
+            pg_import_members=_int("BENCH_PG_IMPORT_MEMBERS", 100_000 if quick else 1_000_000),
             pg_admin_url=os.environ.get("BENCH_PG_URL",
                                         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
             pg_database=os.environ.get("BENCH_PG_DATABASE", "pathway_bench"),

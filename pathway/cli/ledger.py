@@ -2,8 +2,9 @@
 
 The ledger is derived data (``pathway.store.ledger``): ``pathway check`` compares it with a
 replay of the events; ``rebuild`` remakes it from them. ``checkpoint`` folds the changes
-written since the last checkpoints into new ones, so past days stay a short sum: run it
-nightly. Both hold back transitions on PostgreSQL while they write (seconds at 1M members).
+written since the last checkpoints into them (retaking only the checkpoints those changes
+touch, and adding the new days), so past days stay a short sum: run it nightly. Both hold
+back transitions on PostgreSQL while they write (seconds at 1M members).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def rebuild() -> None:
 
 @ledger.command("checkpoint")
 def checkpoint() -> None:
-    """Retake the checkpoints from the changes written so far."""
+    """Bring the checkpoints up to the changes written since they were taken."""
     config = Settings.from_env()
     with unit_of_work(config.database_url) as session:
         taken = distribution_ledger.take_checkpoints(session.connection())

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -82,9 +82,8 @@ class ImportRefused(Exception):
         super().__init__(f"{len(faults)} problem(s) in the file; nothing was imported")
 
 
-@dataclass(frozen=True)
-class MemberRow:
-    """One valid row, ready to write."""
+class MemberRow(NamedTuple):
+    """One valid row, ready to write (a tuple: an import builds one per line)."""
 
     line: int
     reference: str
@@ -133,7 +132,7 @@ def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             raise ImportRefused(faults)
         line = reader.line_num + 1
         for cells in reader:
-            if any(cell.strip() for cell in cells):
+            if "".join(cells).strip():  # not a blank line (one join, not a scan per cell)
                 if len(cells) > len(names):
                     # Extra cells: keep them visible to validation rather than dropping data.
                     yield line, {"__extra__": str(len(cells) - len(names)),
@@ -157,6 +156,18 @@ class _Validator:
                              for kind in MEMBER_KINDS}
         self.seen: dict[str, int] = {}
         self.faults: list[RowFault] = []
+        # A file holds few distinct dates and states: each is parsed or joined once.
+        self.days: dict[str, date | None] = {}
+        self.states: dict[tuple[str, str, str], str] = {}
+
+    def day(self, text: str) -> date | None:
+        """``text`` as a date, None when it is not one (YYYY-MM-DD)."""
+        if text not in self.days:
+            try:
+                self.days[text] = date.fromisoformat(text)
+            except ValueError:
+                self.days[text] = None
+        return self.days[text]
 
     def fault(self, line: int, column: str, message: str) -> None:
         self.faults.append(RowFault(line, column, message))
@@ -165,7 +176,8 @@ class _Validator:
         before = len(self.faults)
         if "__extra__" in cells:
             self.fault(line, "row", f"{cells['__extra__']} more cell(s) than the header has columns")
-        values = {name: (cells.get(name) or "").strip() for name in COLUMNS}
+        given = cells.get
+        values = {name: (given(name) or "").strip() for name in COLUMNS}
         if "\x00" in "".join(values.values()):  # one scan per row, not one per field
             for name, value in values.items():
                 if "\x00" in value:
@@ -196,12 +208,12 @@ class _Validator:
 
         joined_on = self.today
         if values["joined_on"]:
-            try:
-                joined_on = date.fromisoformat(values["joined_on"])
-            except ValueError:
+            parsed = self.day(values["joined_on"])
+            if parsed is None:
                 self.fault(line, "joined_on", f"{values['joined_on']!r} is not a date "
                                               "(YYYY-MM-DD)")
             else:
+                joined_on = parsed
                 if joined_on > self.today:
                     self.fault(line, "joined_on", f"{joined_on.isoformat()} is in the future")
 
@@ -214,7 +226,10 @@ class _Validator:
             self.fault(line, "status", f"unknown status {status!r}; statuses are: "
                                        f"{', '.join(PATHWAY_STATUSES)}")
         if level or status:
-            state = join_state(level or state, status or "active")
+            key = (state, level, status)
+            if key not in self.states:
+                self.states[key] = join_state(level or state, status or "active")
+            state = self.states[key]
         exit_reason, exited_on = self.leaving(line, values, kind, joined_on)
 
         if len(self.faults) > before or unit_id is None:
@@ -241,12 +256,12 @@ class _Validator:
                                             f"{', '.join(reasons)}")
         exited_on = joined_on
         if values["exited_on"]:
-            try:
-                exited_on = date.fromisoformat(values["exited_on"])
-            except ValueError:
+            parsed = self.day(values["exited_on"])
+            if parsed is None:
                 self.fault(line, "exited_on", f"{values['exited_on']!r} is not a date "
                                               "(YYYY-MM-DD)")
             else:
+                exited_on = parsed
                 if exited_on > self.today:
                     self.fault(line, "exited_on", f"{exited_on.isoformat()} is in the future")
                 elif exited_on < joined_on:

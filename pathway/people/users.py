@@ -60,7 +60,11 @@ def create_user(session: Session, name: str, role: str, *, unit_codes: list[str]
 def caller_for(session: Session, token: str) -> Caller | None:
     """The caller a token belongs to, or None when it is unknown, revoked or expired."""
     digest = hash_token(token)
-    user = session.scalars(select(User).where(User.token_hash == digest)).one_or_none()
+    # The columns, not the ORM object: this runs before every API request.
+    user = session.execute(select(
+        User.id, User.name, User.role, User.token_hash, User.all_units, User.member_id,
+        User.expires_at, User.revoked_at, User.last_used_at).where(User.token_hash == digest)
+    ).one_or_none()
     if user is None or not hmac.compare_digest(user.token_hash, digest):
         return None
     now = clock.now()

@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -119,6 +120,14 @@ def counted_on(session: Session, scope: Scope, days: Sequence[date]
     return counted
 
 
+def _tune_for_reads(session: Session) -> None:
+    """On PostgreSQL, for this read's transaction: no JIT (compiling the pivot's expressions
+    cost ~40 ms, more than it saved) and room to group a year of checkpoints in memory."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
 def rows_on(session: Session, scope: Scope, days: Sequence[date], *, by_kind: bool = True
             ) -> list[list[dict[str, Any]]]:
     """The distribution's report rows at the end of each of ``days``.
@@ -140,9 +149,16 @@ def rows_on(session: Session, scope: Scope, days: Sequence[date], *, by_kind: bo
               for code in codes]
     counts += [members_in(counted.c.status == status) for status in columns[len(codes):]]
     kind = counted.c.kind if by_kind else literal(scope.kind or "all", String)
-    keys = [counted.c.point, Unit.code] + ([counted.c.kind] if by_kind else [])
-    rows = session.execute(select(counted.c.point, Unit.code, kind, *counts)
-                           .join(Unit, Unit.id == counted.c.unit_id).group_by(*keys))
+    # Pivoted by unit id, and the unit's code joined to the result (~3,000 rows a day at 1M
+    # members): grouping by the code text sorted ~27,000 rows a day, on disk at 12 days.
+    keys = [counted.c.point, counted.c.unit_id] + ([counted.c.kind] if by_kind else [])
+    pivoted = select(counted.c.point, counted.c.unit_id, kind.label("kind"),
+                     *(count.label(f"c{n}") for n, count in enumerate(counts))
+                     ).group_by(*keys).subquery("pivoted")
+    _tune_for_reads(session)
+    rows = session.execute(select(pivoted.c.point, Unit.code, pivoted.c.kind,
+                                  *(pivoted.c[f"c{n}"] for n in range(len(counts))))
+                           .join(Unit, Unit.id == pivoted.c.unit_id))
     for point, code, row_kind, *values in rows:
         row = {"unit": code, "kind": row_kind,
                **{name: int(value) for name, value in zip(columns, values, strict=True)}}

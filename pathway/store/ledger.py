@@ -33,6 +33,7 @@ from sqlalchemy import (
     select,
     text,
     union_all,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -217,43 +218,70 @@ def checkpoint_days(first: date, last: date) -> Iterator[date]:
 
 
 def take_checkpoints(connection: Connection) -> int:
-    """Retake every checkpoint from the changes written so far; the number taken.
+    """Bring the checkpoints up to the changes written so far; the number (re)taken.
 
-    Each checkpoint is the one before it plus the changes between them, so the whole chain
-    reads each change once.
+    Only what the changes written since the last checkpointing touch is retaken: the
+    checkpoints from the earliest day those changes fall on (a backdated event reaches back),
+    and the days that had no checkpoint yet. The ones before are still exact and only
+    record that they now count up to the newest change. Each checkpoint is the one before it
+    plus the changes between them, so the chain reads each change once.
     """
     if connection.dialect.name == "postgresql":
         # Every change id up to the highest one seen must be committed: wait for writers.
         connection.execute(text("LOCK TABLE distribution_changes IN SHARE MODE"))
     through, first, last = connection.execute(
         select(func.max(CHANGES.c.id), func.min(CHANGES.c.day), func.max(CHANGES.c.day))).one()
-    connection.execute(delete(COUNTS))
-    connection.execute(delete(CHECKPOINTS))
     if through is None:
+        connection.execute(delete(COUNTS))
+        connection.execute(delete(CHECKPOINTS))
         return 0
-    previous: date | None = None
+    wanted = list(checkpoint_days(first, last))
+    kept = {day: taken_through for day, taken_through in connection.execute(
+        select(CHECKPOINTS.c.day, CHECKPOINTS.c.through_change))}
+    # The first day whose checkpoint is stale or missing: retaken from there on.
+    stale: list[date] = [day for day in wanted if day not in kept]
+    if kept:
+        since = min(kept.values())
+        touched = connection.scalar(select(func.min(CHANGES.c.day)).where(CHANGES.c.id > since))
+        if touched is not None:
+            stale.append(touched)
+    if not stale:
+        return 0
+    retake_from = min(stale)
+    connection.execute(delete(COUNTS).where(COUNTS.c.day >= retake_from))
+    connection.execute(delete(CHECKPOINTS).where(CHECKPOINTS.c.day >= retake_from))
+    connection.execute(update(CHECKPOINTS).values(through_change=through))
+    earlier = [day for day in kept if day < retake_from]
+    previous: date | None = max(earlier) if earlier else None
     taken = 0
-    for day in checkpoint_days(first, last):
-        connection.execute(insert(CHECKPOINTS).values(day=day, through_change=through))
-        changed = select(*(CHANGES.c[name] for name in GROUP), CHANGES.c.delta.label("n")).where(
-            CHANGES.c.day <= day, CHANGES.c.id <= through)
-        parts: Select[Any] | CompoundSelect[Any]
-        if previous is None:
-            parts = changed
-        else:
-            parts = union_all(
-                select(*(COUNTS.c[name] for name in GROUP), COUNTS.c.members.label("n"))
-                .where(COUNTS.c.day == previous),
-                changed.where(CHANGES.c.day > previous))
-        both = parts.subquery("both_sides")
-        keys = [both.c[name] for name in GROUP]
-        connection.execute(insert(COUNTS).from_select(
-            ["day", *GROUP, "members"],
-            select(literal(day, Date), *keys, func.sum(both.c.n)).group_by(*keys)
-            .having(func.sum(both.c.n) != 0)))
+    for day in wanted:
+        if day < retake_from:
+            continue
+        _take(connection, day, previous, through)
         previous = day
         taken += 1
     return taken
+
+
+def _take(connection: Connection, day: date, previous: date | None, through: int) -> None:
+    """The checkpoint of ``day``: the one of ``previous`` plus the changes after it."""
+    connection.execute(insert(CHECKPOINTS).values(day=day, through_change=through))
+    changed = select(*(CHANGES.c[name] for name in GROUP), CHANGES.c.delta.label("n")).where(
+        CHANGES.c.day <= day, CHANGES.c.id <= through)
+    parts: Select[Any] | CompoundSelect[Any]
+    if previous is None:
+        parts = changed
+    else:
+        parts = union_all(
+            select(*(COUNTS.c[name] for name in GROUP), COUNTS.c.members.label("n"))
+            .where(COUNTS.c.day == previous),
+            changed.where(CHANGES.c.day > previous))
+    both = parts.subquery("both_sides")
+    keys = [both.c[name] for name in GROUP]
+    connection.execute(insert(COUNTS).from_select(
+        ["day", *GROUP, "members"],
+        select(literal(day, Date), *keys, func.sum(both.c.n)).group_by(*keys)
+        .having(func.sum(both.c.n) != 0)))
 
 
 # Verifying against the event log ---------------------------------------------------------
@@ -289,9 +317,12 @@ def _checkpoint_differences(connection: Connection) -> list[str]:
         return ["distribution ledger: the checkpoints were not taken together"]
     running: dict[tuple[Any, ...], int] = {}
     found: list[str] = []
-    changes = connection.execution_options(yield_per=10_000).execute(
+    # Streamed: the option goes on the statement, since on the connection it would stay for
+    # every later statement in the transaction.
+    changes = connection.execute(
         select(CHANGES.c.day, *(CHANGES.c[name] for name in GROUP), CHANGES.c.delta)
-        .where(CHANGES.c.id <= through).order_by(CHANGES.c.day))
+        .where(CHANGES.c.id <= through).order_by(CHANGES.c.day)
+        .execution_options(yield_per=10_000))
     try:
         pending = iter(changes)
         change = next(pending, None)

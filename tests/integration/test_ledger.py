@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+from alembic import command as alembic_command
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,9 +35,10 @@ from pathway.reports.distribution import (
 from pathway.reports.ledger import rows_on
 from pathway.reports.progression import progression
 from pathway.reports.scope import Period, Scope
-from pathway.store import ledger
-from pathway.store.db import unit_of_work
+from pathway.store import ledger, migrate
+from pathway.store.db import engine_for, unit_of_work
 from pathway.store.models import DistributionChange, Instance, Member, Unit
+from tests.conftest import create_pg_database, require_postgres
 from workflows.machine import compile_definition, join_state
 from workflows.schema import MEMBER_KINDS, PATHWAY_STATUSES
 
@@ -74,7 +78,8 @@ member_plans = st.tuples(
 def play(session: Session, catalogue: workflows.Catalogue, plans: list, order_seed: int,
          checkpoint_at: int) -> list[date]:
     """Register everyone, then fire their steps interleaved across members (so most events
-    arrive after later-dated ones: backdated), retaking the checkpoints part-way through.
+    arrive after later-dated ones: backdated), bringing the checkpoints up to date twice
+    part-way through (the second time only what the events since touched is retaken).
     The days on which something happened are returned."""
     by_code = units(session)
     today = clock.today(TZ)
@@ -95,7 +100,7 @@ def play(session: Session, catalogue: workflows.Catalogue, plans: list, order_se
     latest = [member.joined_on for member in members]
     erased: set[int] = set()
     for fired, index in enumerate(queues):
-        if fired == checkpoint_at:
+        if fired in (checkpoint_at, 2 * checkpoint_at + 3):
             ledger.take_checkpoints(session.connection())
         member, steps = members[index], plans[index][5]
         gap, choice = steps[cursors[index]]
@@ -216,6 +221,34 @@ def test_an_import_counts_in_the_ledger(db_url, unit, catalogue, tmp_path):
         assert integrity.check(s, catalogue, TZ).holds
 
 
+def test_checkpointing_retakes_only_what_the_changes_since_touch(db_url, member, catalogue):
+    member_id = member(joined_on=date(2025, 1, 6))
+    with unit_of_work(db_url) as s:
+        fire(s, catalogue, s.get(Member, member_id), PATHWAY,
+             Firing(trigger=pause_trigger(catalogue), on=date(2025, 6, 2)), COORDINATOR, TZ)
+        ledger.take_checkpoints(s.connection())
+        days = list(s.scalars(text("SELECT day FROM distribution_checkpoints ORDER BY day")))
+        assert ledger.take_checkpoints(s.connection()) == 0  # nothing written since
+
+    member(joined_on=date(2025, 4, 10))  # registered today, joined in April
+    with unit_of_work(db_url) as s:
+        # The checkpoints from April 15th on are retaken, not the ones before.
+        retaken = ledger.take_checkpoints(s.connection())
+        assert retaken == len([day for day in days if str(day) >= "2025-04-15"])
+        assert 0 < retaken < len(days)
+        assert ledger.differences(s.connection(), TZ) == []
+
+    with unit_of_work(db_url, write=False) as s:
+        kept = s.execute(text("SELECT day, unit_id, kind, level, status, members "
+                              "FROM distribution_counts ORDER BY 1, 2, 3, 4, 5")).all()
+    with unit_of_work(db_url) as s:
+        s.execute(text("DELETE FROM distribution_counts"))
+        s.execute(text("DELETE FROM distribution_checkpoints"))
+        assert ledger.take_checkpoints(s.connection()) == len(days)
+        assert s.execute(text("SELECT day, unit_id, kind, level, status, members "
+                              "FROM distribution_counts ORDER BY 1, 2, 3, 4, 5")).all() == kept
+
+
 def test_check_finds_a_tampered_ledger_and_rebuild_mends_it(db_url, member, catalogue):
     member_id = member(joined_on=date(2025, 1, 6))
     with unit_of_work(db_url) as s:
@@ -307,3 +340,54 @@ def test_checkpoint_days_read_from_the_checkpoints_agree_with_a_replay(db_url, c
                         kind="carer", unit=UNITS[0], joined_on=FIRST_JOINED + timedelta(days=20),
                         zone=TZ)
     agree()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A database of its own, at the latest revision: for taking the schema down and up."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+        migrate.upgrade(url)
+        yield url
+        engine_for(url).dispose()
+        return
+    require_postgres()
+    url, drop = create_pg_database()
+    migrate.upgrade(url)
+    yield url
+    drop()
+
+
+def test_the_migration_fills_the_ledger_from_the_events_as_a_rebuild_does(
+        fresh_url, catalogue, monkeypatch):
+    monkeypatch.setenv("PATHWAY_TIMEZONE", TZ.key)
+    plans = [("carer", 0, 10, 1, "active", [(20, 50), (30, 3), (10, 80)]),
+             ("service_user", 1, 200, 0, "paused", [(5, 60), (40, 90), (12, 20)]),
+             ("staff", 2, 400, 2, "active", [(3, 16), (7, 40)])]
+    with unit_of_work(fresh_url) as s:
+        play(s, catalogue, plans, order_seed=5, checkpoint_at=-1)
+        ledger.rebuild(s.connection(), TZ)
+
+    def held() -> tuple[list, list, list]:
+        with unit_of_work(fresh_url, write=False) as s:
+            return tuple(s.execute(text(query)).all() for query in (  # type: ignore[return-value]
+                "SELECT day, unit_id, kind, level, status, delta FROM distribution_changes "
+                "ORDER BY 1, 2, 3, 4, 5",
+                "SELECT day FROM distribution_checkpoints ORDER BY 1",
+                "SELECT day, unit_id, kind, level, status, members FROM distribution_counts "
+                "ORDER BY 1, 2, 3, 4, 5"))
+
+    changes, days, counts = held()
+    assert changes
+    assert days
+    config = migrate.alembic_config(fresh_url)
+    alembic_command.downgrade(config, "0006")
+    alembic_command.upgrade(config, "0007")
+    migrated = held()
+    assert migrated[0] == changes
+    with unit_of_work(fresh_url) as s:
+        assert ledger.differences(s.connection(), TZ) == []
+        # Checkpoints the migration did not take (later code may take more) are added.
+        ledger.take_checkpoints(s.connection())
+    assert held() == (changes, days, counts)
+    migrate.upgrade(fresh_url)
