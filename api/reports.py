@@ -221,6 +221,25 @@ class WaitingSchema(Schema):
     days = fields.Integer(required=True, allow_none=True)
 
 
+class VoiceCountsSchema(Schema):
+    yes = _count("Moves the member agrees with (their latest view).")
+    no = _count("Moves the member does not agree with (their latest view).")
+    not_asked = _count("Moves where the member was not asked, and no view was added since.")
+    none = _count("Moves with no view recorded.")
+    moves = _count("All level moves.")
+    suppressed = _hidden()
+
+
+class VoiceRowSchema(VoiceCountsSchema):
+    unit = fields.String(required=True, metadata={"description": "The unit of the move."})
+    kind = fields.String(required=True)
+
+
+class VoiceSchema(PeriodSchema):
+    rows = fields.List(fields.Nested(VoiceRowSchema), required=True)
+    totals = fields.Nested(VoiceCountsSchema, required=True)
+
+
 def _level_words(levels: Levels, codes: tuple[str, ...]) -> str:
     return levels.either(codes)
 
@@ -269,7 +288,7 @@ def level_schemas(levels: Levels) -> dict[str, type[Schema]]:
         "gaps": fields.List(fields.String(), required=True)})
     return {"level-distribution": distribution, "progression": progression,
             "time-in-level": TimeInLevelSchema, "attrition": AttritionSchema,
-            "summary": summary}
+            "summary": summary, "voice": VoiceSchema}
 
 
 # --- views -------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from pathway.reports.scope import Period, Scope, period_for, scope_for
 from pathway.reports.summary import summary
 from pathway.reports.time_in_level import time_in_level
 from pathway.reports.vocabulary import Levels
+from pathway.reports.voice import voice, voice_csv
 from pathway.store.models import Member, Unit
 from workflows.schema import MEMBER_KINDS, Catalogue
 
@@ -162,6 +163,10 @@ def _readiness(asked: Asked) -> Built:
                                        "readiness_list"))
 
 
+def _voice(asked: Asked) -> Built:
+    return Built(voice(asked.session, asked.catalogue, asked.scope, asked.period))
+
+
 def _ids_of(session: Session, references: list[str], action: str) -> dict[int, str]:
     if not references:
         return {}
@@ -222,6 +227,10 @@ REPORTS: dict[str, Report] = {report.name: report for report in (
            "For the strategy group: what moved in the period, the carer gap, the longest waits",
            "(references only for roles that may read member records) and all of it in words.",
            (UNIT, FROM, TO), _summary, export.summary_csv),
+    Report("voice",
+           "Level moves in a period per unit and kind, by the member's latest view of each:",
+           "agrees (yes), does not agree (no), not asked, or no view recorded (none).",
+           (UNIT, KIND, FROM, TO), _voice, voice_csv),
     Report("readiness",
            "Members with their readiness for an award, by member: criteria met and unmet.",
            "", (AWARD, UNIT), _readiness, export.readiness_csv, lists_members=True,
