@@ -132,7 +132,7 @@ def milestones_of(session: Session, member: Member, milestones: list[Milestone],
         select(Instance, Event)
         .join(Event, and_(Event.instance_id == Instance.id, Event.seq == Instance.version))
         .where(Instance.member_id == member.id, Instance.machine.in_(machines))
-    ).tuples() if machines else []
+    ).all() if machines else []
     held: dict[str, tuple[Instance, Event]] = {
         instance.machine: (instance, latest) for instance, latest in rows}
     views = []
@@ -154,7 +154,7 @@ def claims_waiting(session: Session, catalogue: Catalogue, unit_ids: Iterable[in
     if unit_ids is not None:
         query = query.where(Member.unit_id.in_(sorted(unit_ids)))
     waiting = []
-    for member, instance, latest in session.execute(query).tuples():
+    for member, instance, latest in session.execute(query).all():
         code = MachineRef.parse(instance.machine).code or ""
         milestone = next((m for m in catalogue.milestones_for(member.kind) if m.code == code),
                          None)
