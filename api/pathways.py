@@ -74,6 +74,7 @@ class TransitionRequestSchema(Schema):
                      metadata={"description": "Effective date: not in the future, not before "
                                               "the member's latest pathway event."})
     member_view = fields.Nested(MemberViewRequestSchema, load_default=None, allow_none=True,
+                                attribute="view",
                                 metadata={"description": "The member's view of this move, kept "
                                                          "on its event."})
 
@@ -114,7 +115,7 @@ class PathwayTransitions(MethodView):
         def run() -> Any:
             caller = current_caller()
             member = member_in_scope(member_id)
-            view = checked_view(data["member_view"])
+            view = checked_view(data["view"])
             with effective_date_named("on"):
                 outcome = fire(session(), catalogue(), member, PATHWAY_MACHINE,
                                Firing(trigger=data["trigger"], reason=data["reason"],

@@ -43,9 +43,10 @@ WORDS_LIMIT = 2000
 SAYS = {AGREES: "Agrees", DISAGREES: "Does not agree", NOT_ASKED: "Not asked"}
 
 
-def checked_view(view: Mapping[str, Any] | None, *, field: str = "member_view",
+def checked_view(view: Mapping[str, Any] | None, *, field: str = MEMBER_VIEW,
                  answers: tuple[str, ...] = VIEWS) -> dict[str, Any] | None:
-    """The view as it is kept, or ``InvalidInput`` naming the field that is wrong.
+    """The view as it is kept, or ``InvalidInput`` naming the field that is wrong (the
+    request field is named like the trigger that records a view later: ``member_view``).
 
     ``why_not_asked`` is needed when the member was not asked, and kept only then.
     """
