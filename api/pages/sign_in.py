@@ -127,7 +127,7 @@ def invitation(token: str) -> str | Response | tuple[str, int]:
     again = request.form.get("password_again", "")
     errors: dict[str, str] = {}
     if password != again:
-        errors["password_again"] = "The two passwords are not the same"
+        errors["password_again"] = "The two passwords are not the same"  # noqa: S105
     else:
         try:
             sign_in_rules.accept_invitation(session, token, password)
