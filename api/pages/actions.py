@@ -52,8 +52,7 @@ class ActionForm(FlaskForm):
     override = BooleanField("Go ahead without the advisory criteria")
     expected_version = HiddenField()
     # The member's view of the move, kept on its event.
-    member_agrees = RadioField("Does the member agree?", validators=[Optional()],
-                               choices=[(code, says) for code, says in VIEW_CHOICES])
+    member_agrees = RadioField("Does the member agree?", validators=[Optional()])
     member_words = TextAreaField("Their words", validators=[Optional(), Length(max=2000)])
     why_not_asked = TextAreaField("Why not asked", validators=[Optional(), Length(max=2000)])
 
@@ -65,6 +64,7 @@ VIEW_FIELDS = {"agrees": "member_agrees", "words": "member_words",
 
 def _form(member: Member, action: Action, *, formdata: bool = True) -> ActionForm:
     form = ActionForm() if formdata else ActionForm(formdata=None)
+    form.member_agrees.choices = list(VIEW_CHOICES)
     definition = catalogue().pathway_for(member.kind)
     form.exit_reason.choices = [("", "Choose a reason")] + [
         (code, readable(code)) for code in definition.exit_reasons]

@@ -26,7 +26,6 @@ OWN = ("member",)
 
 class ViewForm(FlaskForm):
     agrees = RadioField("Do you agree with this move?",
-                        choices=[(voice.AGREES, "Yes"), (voice.DISAGREES, "No")],
                         validators=[DataRequired("Choose Yes or No.")])
     words = TextAreaField("In your own words", validators=[Optional(), Length(max=2000)])
 
@@ -66,6 +65,7 @@ def my_view(event_id: int) -> Response | tuple[str, int]:
     if move is None:
         abort(404)
     form = ViewForm() if request.method == "POST" else ViewForm(formdata=None)
+    form.agrees.choices = [(voice.AGREES, "Yes"), (voice.DISAGREES, "No")]
     errors: dict[str, str] = {}
     if request.method == "POST":
         if form.validate():
