@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 
 import pytest
-
 from sqlalchemy import select
 
 from pathway.engine import PATHWAY, Actor
