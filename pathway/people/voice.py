@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -87,7 +88,7 @@ def _text(value: Any, field: str) -> str | None:
 
 def add_view(session: Session, catalogue: Catalogue, member: Member, event_id: int,
              view: Mapping[str, Any], actor: Actor, zone: ZoneInfo, *, on_behalf: bool,
-             idempotency_key: str | None = None) -> Outcome:
+             idempotency_key: str | None = None, on: date | None = None) -> Outcome:
     """Record the member's view of one of their pathway events, afterwards (not committed).
 
     A view of a later view is a view of the move it was about.
@@ -104,7 +105,7 @@ def add_view(session: Session, catalogue: Catalogue, member: Member, event_id: i
     assert kept is not None
     return fire(session, catalogue, member, PATHWAY_MACHINE,
                 Firing(trigger=MEMBER_VIEW, member_view=kept, refers_to=event_id,
-                       idempotency_key=idempotency_key), actor, zone)
+                       idempotency_key=idempotency_key, on=on), actor, zone)
 
 
 @dataclass(frozen=True)

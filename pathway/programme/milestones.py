@@ -212,14 +212,14 @@ def confirm(session: Session, catalogue: Catalogue, member: Member, code: str, a
 
 
 def decline(session: Session, catalogue: Catalogue, member: Member, code: str, actor: Actor,
-            zone: ZoneInfo, *, reason: str, expected_version: int | None = None
-            ) -> tuple[Outcome, MilestoneView]:
+            zone: ZoneInfo, *, reason: str, expected_version: int | None = None,
+            on: date | None = None) -> tuple[Outcome, MilestoneView]:
     """Staff decline a claim, saying why: the member sees the reason and may claim again."""
     if not (reason or "").strip():
         raise InvalidInput("reason", "Say why the claim is declined: the member will see it.")
     milestone = applicable(catalogue, member, code, field=None)
     outcome = fire(session, catalogue, member, MachineRef.milestone(code),
-                   Firing(trigger=DECLINE, reason=reason.strip(),
+                   Firing(trigger=DECLINE, reason=reason.strip(), on=on,
                           expected_version=expected_version), actor, zone)
     return outcome, milestone_view(milestone, outcome.instance, outcome.event, zone)
 
