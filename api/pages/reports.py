@@ -72,6 +72,7 @@ REPORTS = {name: PageReport(name, title, registry.REPORTS[name]) for name, title
     ("time-in-level", "Time in level"),
     ("attrition", "Attrition"),
     ("summary", "Summary for the strategy group"),
+    ("voice", "The member's view of their moves"),
 )}
 
 

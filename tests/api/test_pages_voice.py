@@ -169,3 +169,15 @@ def test_declining_asks_for_a_reason_the_member_then_sees(app, client, db_url, s
     assert "Not confirmed The reason: No buddy has been named yet. You can record it again." in me
     again = client.get("/me/claims").get_data(as_text=True)
     assert 'value="buddy_assigned"' in again
+
+
+def test_the_reports_page_counts_moves_by_the_members_view(client, db_url, someone):
+    sign_in_as(client, db_url, "coordinator")
+    assert advance(client, someone, member_agrees="no").status_code == 302
+    page = client.get("/reports?report=voice").get_data(as_text=True)
+    table = element_text(page, "report-table")
+    assert "Agrees Does not agree Not asked No view All moves" in table
+    assert "cefn-yr-afon Service user 0 1 0 0 1" in table
+    csv = client.get("/reports/voice.csv")
+    assert csv.status_code == 200
+    assert csv.get_data(as_text=True).splitlines()[1] == "cefn-yr-afon,service_user,0,1,0,0,1"
