@@ -2,7 +2,9 @@
 
 Erasure removes what identifies or describes the person in words – the display name, every
 reason and note on their events (milestone evidence and a leaver's feedback live in
-``Event.note``), the names on accounts linked to them, and the same words inside stored
+``Event.note``; a declined claim's reason is an event's reason), the words of their views
+of their moves (``Event.member_view``: their words and why they were not asked; the answer
+itself stays), the names on accounts linked to them, and the same words inside stored
 idempotent answers – and keeps the coded history (triggers, states, dates, units), so
 reports and ``pathway check`` are unchanged. The erasure is itself an event on the pathway.
 

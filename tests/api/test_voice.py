@@ -162,3 +162,25 @@ def test_the_voice_report_counts_each_moves_latest_view(client, auth, member):
     assert csv.get_data(as_text=True).splitlines()[0] == "unit,kind,yes,no,not_asked,none,moves"
     before = client.get(f"{API}/reports/voice?to=2026-01-01", headers=coordinator).get_json()
     assert before["rows"] == []
+
+
+def test_the_members_words_are_exported_and_erased(client, auth, member):
+    member_id = member()
+    event = move(client, auth("coordinator"), member_id,
+                 member_view={"agrees": "not_asked", "why_not_asked": "In hospital that week"}
+                 ).get_json()["event"]
+    own = {**auth("member", member_id=member_id), "Idempotency-Key": "my-view"}
+    add_view(client, own, member_id, event["id"], agrees="no", words="Too soon for me.")
+    exported = client.get(f"{API}/members/{member_id}/export", headers=auth()).get_json()
+    views = [e["member_view"] for e in exported["events"] if e["member_view"]]
+    assert {v["words"] for v in views} == {None, "Too soon for me."}
+    assert "In hospital that week" in {v["why_not_asked"] for v in views}
+    erased = client.post(f"{API}/members/{member_id}/erase", headers=auth(),
+                         json={"reason": "Subject request SR-3"})
+    assert erased.status_code == 201
+    exported = client.get(f"{API}/members/{member_id}/export", headers=auth()).get_json()
+    views = [e["member_view"] for e in exported["events"] if e["member_view"]]
+    assert sorted(v["agrees"] for v in views) == ["no", "not_asked"]
+    assert all(v["words"] is None and v["why_not_asked"] is None for v in views)
+    replayed = add_view(client, own, member_id, event["id"], agrees="no", words="Too soon for me.")
+    assert replayed.get_json()["event"]["member_view"]["words"] is None
