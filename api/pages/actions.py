@@ -41,6 +41,7 @@ from pathway.store.models import Member
 from pathway.words import level_words, readable
 
 STALE = "The record has changed since you opened it"
+REQUIRED = "required"  # a criterion's enforcement that no override waives
 VIEW_CHOICES = ((voice.AGREES, "Yes"), (voice.DISAGREES, "No"), (voice.NOT_ASKED, "Not asked"))
 
 
@@ -109,7 +110,8 @@ def _problems(form: ActionForm, action: Action) -> list[tuple[str, str]]:
     problems = [(name, message) for name, messages in form.errors.items()
                 if name != "csrf_token" for message in messages]
     reason = (form.reason.data or "").strip()
-    wants_override = bool(form.override.data) and bool(action.advisory_unmet)
+    wants_override = bool(form.override.data) and bool(
+        action.advisory_unmet or (action.agreement and form.member_agrees.data != voice.AGREES))
     if not reason and (action.reason_required or wants_override):
         why = "to go ahead without the advisory criteria" if wants_override and \
             not action.reason_required else f"to {readable(action.trigger).lower()}"
@@ -121,6 +123,14 @@ def _problems(form: ActionForm, action: Action) -> list[tuple[str, str]]:
     if (not action.asks_unit and form.member_agrees.data == voice.NOT_ASKED
             and not (form.why_not_asked.data or "").strip()):
         problems.append(("why_not_asked", "Say why the member was not asked for their view."))
+    agrees = form.member_agrees.data == voice.AGREES
+    if action.agreement == REQUIRED and not agrees:
+        problems.append(("member_agrees", "This move needs the member’s agreement: choose Yes "
+                                          "once they agree."))
+    elif action.agreement and not agrees and not form.override.data:
+        problems.append(("member_agrees", "The member has not agreed to this move: choose Yes "
+                                          "if they do, or tick “Go ahead without the advisory "
+                                          "criteria” and give a reason."))
     if action.advisory_unmet and not action.blocking and not form.override.data:
         problems.append(("override", "Nothing was changed: some advisory criteria are not met. "
                                      "Tick “Go ahead without the advisory criteria” and give "

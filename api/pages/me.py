@@ -56,7 +56,7 @@ def me() -> str:
 
 # What /me says after the member's own change (post/redirect/get).
 DONE = {"view": "Your view has been added to your history.",
-        "claim": "Sent to your coordinator. It shows below as waiting for confirmation."}
+        "sent": "Sent to your coordinator. It shows below as waiting for confirmation."}
 
 
 @pages.get("/me/export")

@@ -119,7 +119,7 @@ def my_claim() -> Response | tuple[str, int]:
                 errors["code"] = error.message
             else:
                 db_session().commit()
-                return redirect(url_for("pages.me", done="claim") + "#my-claims")
+                return redirect(url_for("pages.me", done="sent") + "#my-claims")
         if form.achieved_on.errors:
             errors.setdefault("achieved_on", "Enter the date as a real date, for example "
                                              "3 March 2026.")
