@@ -181,3 +181,35 @@ def test_the_reports_page_counts_moves_by_the_members_view(client, db_url, someo
     csv = client.get("/reports/voice.csv")
     assert csv.status_code == 200
     assert csv.get_data(as_text=True).splitlines()[1] == "cefn-yr-afon,service_user,0,1,0,0,1"
+
+
+def test_a_move_that_needs_the_members_agreement_asks_for_it_on_the_form(db_url, member,
+                                                                         tmp_path):
+    """A board's definition may want the member's agreement (here: required for a carer's
+    first advance); the form asks for it rather than listing it as a criterion."""
+    import shutil
+
+    import workflows
+    from api import create_app
+
+    folder = tmp_path / "definitions"
+    shutil.copytree(workflows.DEFAULT_FOLDER, folder)
+    carer_file = folder / "pathway-carer.yaml"
+    first_guard = "      - {training: three_levels_awareness, enforcement: advisory}\n"
+    carer_file.write_text(carer_file.read_text(encoding="utf-8").replace(
+        first_guard, "      - {member_agrees: true, enforcement: required}\n" + first_guard, 1),
+        encoding="utf-8")
+    client = create_app({"DATABASE_URL": db_url, "TESTING": True,
+                         "PATHWAY_WORKFLOWS": str(folder)}).test_client()
+    sign_in_as(client, db_url, "coordinator")
+    carer = member("carer", reference="CA-0007")
+    page = client.get(f"/members/{carer}/actions/{ADVANCE}").get_data(as_text=True)
+    assert "This move needs CA-0007’s agreement." in page
+    assert "The member agrees with this move" not in text(page)  # not listed as a criterion
+    refused = advance(client, carer, member_agrees="no")
+    assert refused.status_code == 422
+    assert "This move needs the member’s agreement" in text(refused.get_data(as_text=True))
+    assert len(pathway_events(db_url, carer)) == 1
+    agreed = advance(client, carer, member_agrees="yes", member_words="Yes, I'm ready.")
+    assert agreed.status_code == 302
+    assert pathway_events(db_url, carer)[-1].trigger == ADVANCE
