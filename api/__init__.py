@@ -71,6 +71,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         reports,
         training,
         units,
+        voice,
     )
     from api import workflows as workflow_views
 
@@ -78,7 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     privacy.init_app(app)
 
     for module in (health, units, members, pathways, milestones, training, awards, reports,
-                   workflow_views, privacy, involvement):
+                   workflow_views, privacy, involvement, voice):
         # reports: a blueprint per app, its schemas built from this app's definitions
         blueprint = (reports.blueprint(app.extensions["pathway_catalogue"])
                      if module is reports else module.blp)

@@ -19,6 +19,7 @@ from pathway.people.access import (
     READ_RECORDS,
     READ_REPORTS,
     RECORD_TRAINING,
+    ROLE_TABLE,
     SEE_PROGRAMME,
     Caller,
     allowed_to,
@@ -118,3 +119,13 @@ AWARDERS = allowed_to(AWARD)
 REPORTERS = allowed_to(READ_REPORTS)
 OWNERS = allowed_to(DATA_RIGHTS)
 ADMINS = allowed_to(ADMINISTER)
+
+# The member themself (their own record only): their view of a move, what they did.
+OWN_RECORD = tuple(role.name for role in ROLE_TABLE if role.own_record)
+# Who may record a member's view of a move: the member, or staff on their behalf.
+VOICES = (*WRITERS, *OWN_RECORD)
+
+
+def speaks_for_self(caller: Caller) -> bool:
+    """The caller is the member whose record it is (access already scoped it to their own)."""
+    return caller.role in OWN_RECORD

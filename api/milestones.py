@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from api.access import member_in_scope
-from api.auth import RECORD_ROLES, WRITERS, current_caller, roles
+from api.auth import OWN_RECORD, RECORD_ROLES, WRITERS, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
 from api.fields import (
@@ -33,6 +33,12 @@ blp = CatalogueBlueprint("milestones", __name__,
                 description="The actions at each level: record what a member achieved, or "
                             "retract what was recorded in error.")
 
+class ClaimSchema(Schema):
+    on = fields.Date(required=True, metadata={"description": "When the member says it happened."})
+    evidence = fields.String(required=True, allow_none=True,
+                             metadata={"description": "What the member says shows it."})
+
+
 class MilestoneSchema(Schema):
     code = fields.String(required=True)
     level = fields.String(required=True)
@@ -43,6 +49,16 @@ class MilestoneSchema(Schema):
     evidence = fields.String(required=True, allow_none=True)
     version = fields.Integer(required=True, metadata={
         "description": "The milestone record's version (0 before anything was recorded)."})
+    state = fields.String(required=True, validate=validate.OneOf(
+        ["not_achieved", "claimed", "achieved", "declined"]), metadata={
+        "description": "`claimed`: the member says they did it, waiting for staff to confirm "
+                       "(counts for nothing yet); `declined`: staff did not confirm it."})
+    claim = fields.Nested(ClaimSchema, required=True, allow_none=True,
+                          metadata={"description": "The claim waiting, when `claimed`."})
+    declined_reason = fields.String(required=True, allow_none=True,
+                                    metadata={"description": "Why, when `declined`."})
+    confirmed_by = fields.String(required=True, allow_none=True, metadata={
+        "description": "Who confirmed the member's claim, when achieved that way."})
 
 
 class MilestoneArgs(PageArgs):
@@ -128,5 +144,93 @@ class RetractMilestone(MethodView):
                 reason=data["reason"], expected_version=data["expected_version"])
             return MilestoneResultSchema().dump({"event": event_view(outcome.event, session()),
                                                  "milestone": view})
+
+        return respond_once(run)
+
+
+class ClaimRequestSchema(Schema):
+    code = fields.String(required=True,
+                         validate=InCatalogue(Catalogue.all_milestone_codes, "milestone"),
+                         metadata={"example": "buddy_assigned"})
+    achieved_on = Day(load_default=None, allow_none=True, metadata={
+        "description": "When it happened: not in the future, not before the member joined; "
+                       "defaults to today."})
+    evidence = Text(load_default=None, allow_none=True,
+                    metadata={"description": "What happened, in the member's words."})
+
+
+class DeclineRequestSchema(Schema):
+    reason = Reason(metadata={"description": "Why it is not confirmed: the member sees it."})
+    expected_version = ExpectedVersion()
+
+
+class ConfirmRequestSchema(Schema):
+    expected_version = ExpectedVersion()
+
+
+def _answer(outcome: Any, view: Any) -> Any:
+    return MilestoneResultSchema().dump({"event": event_view(outcome.event, session()),
+                                         "milestone": view})
+
+
+@blp.route("/members/<int:member_id>/milestones/claims")
+class MilestoneClaims(MethodView):
+    @blp.arguments(ClaimRequestSchema)
+    @blp.response(201, MilestoneResultSchema)
+    @blp.alt_response(409, schema=ErrorSchema,
+                      description="Already claimed or achieved (`invalid_trigger`), or of "
+                                  "another kind's pathway (`not_applicable`).")
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
+    @roles(*OWN_RECORD)
+    def post(self, data: dict[str, Any], member_id: int) -> Any:
+        """The member records something they did: a claim (`claimed`), which counts for nothing
+        until staff confirm it. A declined claim may be made again."""
+        def run() -> Any:
+            member = member_in_scope(member_id)
+            with effective_date_named("achieved_on"):
+                outcome, view = milestones.claim(
+                    session(), catalogue(), member, data["code"], current_caller().actor,
+                    zone(), achieved_on=data["achieved_on"], evidence=data["evidence"])
+            return _answer(outcome, view)
+
+        return respond_once(run)
+
+
+@blp.route("/members/<int:member_id>/milestones/<string:code>/confirm")
+class ConfirmClaim(MethodView):
+    @blp.arguments(ConfirmRequestSchema)
+    @blp.response(201, MilestoneResultSchema)
+    @blp.alt_response(409, schema=ErrorSchema,
+                      description="No claim waiting (`invalid_trigger`).")
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
+    @roles(*WRITERS)
+    def post(self, data: dict[str, Any], member_id: int, code: str) -> Any:
+        """Confirm the member's claim: achieved on the day claimed, the confirmer recorded."""
+        def run() -> Any:
+            member = member_in_scope(member_id)
+            outcome, view = milestones.confirm(
+                session(), catalogue(), member, code, current_caller().actor, zone(),
+                expected_version=data["expected_version"])
+            return _answer(outcome, view)
+
+        return respond_once(run)
+
+
+@blp.route("/members/<int:member_id>/milestones/<string:code>/decline")
+class DeclineClaim(MethodView):
+    @blp.arguments(DeclineRequestSchema)
+    @blp.response(201, MilestoneResultSchema)
+    @blp.alt_response(409, schema=ErrorSchema,
+                      description="No claim waiting (`invalid_trigger`).")
+    @blp.doc(parameters=[IDEMPOTENCY_HEADER])
+    @roles(*WRITERS)
+    def post(self, data: dict[str, Any], member_id: int, code: str) -> Any:
+        """Decline the member's claim with a reason they will see; they may claim it again."""
+        def run() -> Any:
+            member = member_in_scope(member_id)
+            outcome, view = milestones.decline(
+                session(), catalogue(), member, code, current_caller().actor, zone(),
+                reason=data["reason"], expected_version=data["expected_version"])
+            return _answer(outcome, view)
 
         return respond_once(run)

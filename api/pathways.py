@@ -15,10 +15,11 @@ from api.db import session
 from api.fields import CatalogueBlueprint, Day, InCatalogue, Text, effective_date_named
 from api.idempotent import HEADER, respond_once
 from api.members import PathwaySchema
-from api.schemas import EventSchema, VerdictSchema
+from api.schemas import EventSchema, MemberViewSchema, VerdictSchema
 from pathway.engine import Firing, fire
 from pathway.events import event_view
 from pathway.people.members import pathway_of
+from pathway.people.voice import checked_view
 from pathway.progress import next_step, pathway_summary
 from workflows.schema import Catalogue
 from workflows.vocabulary import PATHWAY, PATHWAY_MACHINE, STATUS_TRIGGERS
@@ -49,6 +50,17 @@ class PathwayDetailSchema(PathwaySchema):
     next = fields.Nested(NextSchema, required=True)
 
 
+class MemberViewRequestSchema(MemberViewSchema):
+    words = Text(load_default=None, allow_none=True,
+                 metadata={"description": "The member's own words (erasable)."})
+    why_not_asked = Text(load_default=None, allow_none=True, metadata={
+        "description": "Needed when `agrees` is `not_asked` (422 naming "
+                       "`member_view.why_not_asked` without it)."})
+
+    class Meta:
+        exclude = ("on_behalf",)
+
+
 class TransitionRequestSchema(Schema):
     trigger = fields.String(required=True, validate=InCatalogue(triggers, "trigger", listed=True))
     reason = Text(load_default=None, allow_none=True)
@@ -61,6 +73,10 @@ class TransitionRequestSchema(Schema):
     on = Day(load_default=None, allow_none=True,
                      metadata={"description": "Effective date: not in the future, not before "
                                               "the member's latest pathway event."})
+    member_view = fields.Nested(MemberViewRequestSchema, load_default=None, allow_none=True,
+                                attribute="view",
+                                metadata={"description": "The member's view of this move, kept "
+                                                         "on its event."})
 
 
 class TransitionResultSchema(Schema):
@@ -99,12 +115,14 @@ class PathwayTransitions(MethodView):
         def run() -> Any:
             caller = current_caller()
             member = member_in_scope(member_id)
+            view = checked_view(data["view"])
             with effective_date_named("on"):
                 outcome = fire(session(), catalogue(), member, PATHWAY_MACHINE,
                                Firing(trigger=data["trigger"], reason=data["reason"],
                                       override=data["override"],
                                       expected_version=data["expected_version"], on=data["on"],
-                                      exit_reason=data["exit_reason"], note=data["feedback"]),
+                                      exit_reason=data["exit_reason"], note=data["feedback"],
+                                      member_view=view),
                                caller.actor, zone())
             return TRANSITION_RESULT.dump({
                 "event": event_view(outcome.event, session(), unit_code=member.unit.code),

@@ -259,6 +259,25 @@ class InvolvementReportSchema(PeriodSchema):
     totals = fields.Nested(InvolvementRowSchema, required=True)
 
 
+class VoiceCountsSchema(Schema):
+    yes = _count("Moves the member agrees with (their latest view).")
+    no = _count("Moves the member does not agree with (their latest view).")
+    not_asked = _count("Moves where the member was not asked, and no view was added since.")
+    none = _count("Moves with no view recorded.")
+    moves = _count("All level moves.")
+    suppressed = _hidden()
+
+
+class VoiceRowSchema(VoiceCountsSchema):
+    unit = fields.String(required=True, metadata={"description": "The unit of the move."})
+    kind = fields.String(required=True)
+
+
+class VoiceSchema(PeriodSchema):
+    rows = fields.List(fields.Nested(VoiceRowSchema), required=True)
+    totals = fields.Nested(VoiceCountsSchema, required=True)
+
+
 def _level_words(levels: Levels, codes: tuple[str, ...]) -> str:
     return levels.either(codes)
 
@@ -307,8 +326,7 @@ def level_schemas(levels: Levels) -> dict[str, type[Schema]]:
         "gaps": fields.List(fields.String(), required=True)})
     return {"level-distribution": distribution, "progression": progression,
             "time-in-level": TimeInLevelSchema, "attrition": AttritionSchema,
-            "summary": summary, "involvement": InvolvementReportSchema}
-
+            "summary": summary, "involvement": InvolvementReportSchema, "voice": VoiceSchema}
 
 # --- views -------------------------------------------------------------------------------------
 

@@ -70,3 +70,18 @@ class EventSchema(Schema):
     override = fields.Boolean(required=True)
     unmet = fields.List(fields.Nested(CriterionSchema), required=True, allow_none=True)
     definition_version = fields.Integer(required=True)
+    member_view = fields.Nested(
+        "MemberViewSchema", required=True, allow_none=True,
+        metadata={"description": "The member's view of this move, given with it (or, on a "
+                                 "`member_view` event, the view added afterwards)."})
+    refers_to = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "On a `member_view` event: the id of the event the view is about."})
+
+
+class MemberViewSchema(Schema):
+    agrees = fields.String(required=True, validate=validate.OneOf(["yes", "no", "not_asked"]))
+    words = fields.String(allow_none=True, metadata={"description": "The member's own words."})
+    why_not_asked = fields.String(allow_none=True, metadata={
+        "description": "Why the member was not asked (only with `not_asked`)."})
+    on_behalf = fields.Boolean(metadata={
+        "description": "Recorded by staff on the member's behalf."})

@@ -7,8 +7,8 @@ row and its event together, or neither.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -30,7 +30,7 @@ from pathway.errors import (
 from pathway.facts import facts_for
 from pathway.store import ledger
 from pathway.store.models import Base, Event, Instance, Member
-from workflows.guards import Verdict, evaluate_all
+from workflows.guards import AGREES, Verdict, evaluate_all
 from workflows.machine import TriggerNotAllowed, compile_definition, split_state
 from workflows.schema import Catalogue, Definition, Guard
 from workflows.vocabulary import (
@@ -76,6 +76,10 @@ class Firing:
     note: str | None = None
     idempotency_key: str | None = None
     unit_id: int | None = None  # for transfer
+    # The member's view of this move ({"agrees", "words", ...}), and for a ``member_view``
+    # event the earlier event it is about.
+    member_view: Mapping[str, Any] | None = None
+    refers_to: int | None = None
 
 
 @dataclass
@@ -222,6 +226,8 @@ def fire(session: Session, catalogue: Catalogue, member: Member, machine: Machin
     waived: list[Verdict] = []
     if guards:
         facts = facts_for(session, catalogue, member, zone, exit_reason=firing.exit_reason)
+        if firing.member_view is not None:
+            facts = replace(facts, member_agrees=firing.member_view.get("agrees") == AGREES)
         verdicts = evaluate_all(guards, facts, catalogue, definition.exit_reasons)
         unmet = [v for v in verdicts if not v.met]
         required = [v for v in unmet if v.enforcement == "required"]
@@ -279,7 +285,9 @@ def fire(session: Session, catalogue: Catalogue, member: Member, machine: Machin
         effective_at=effective_at, reason=firing.reason, note=firing.note,
         exit_reason=firing.exit_reason if firing.trigger == EXIT else None,
         override=bool(waived), unmet=[v.as_dict(with_met=False) for v in waived] or None,
-        definition_version=definition.version, idempotency_key=firing.idempotency_key)
+        definition_version=definition.version, idempotency_key=firing.idempotency_key,
+        member_view=dict(firing.member_view) if firing.member_view is not None else None,
+        refers_to=firing.refers_to)
     session.add(event)
     session.flush()
     return Outcome(event=event, instance=instance, waived=waived)

@@ -37,6 +37,8 @@ class EventView(TypedDict):
     override: bool
     unmet: list[dict[str, Any]] | None
     definition_version: int
+    member_view: dict[str, Any] | None
+    refers_to: int | None
 
 
 def event_view(event: Event, session: Session, unit_code: str | None = None) -> EventView:
@@ -48,4 +50,5 @@ def event_view(event: Event, session: Session, unit_code: str | None = None) -> 
                      at=clock.as_utc(event.at), effective_at=clock.as_utc(event.effective_at),
                      reason=event.reason, note=event.note, exit_reason=event.exit_reason,
                      override=event.override, unmet=event.unmet,
-                     definition_version=event.definition_version)
+                     definition_version=event.definition_version,
+                     member_view=event.member_view, refers_to=event.refers_to)

@@ -26,6 +26,13 @@ MILESTONES_AT_LEVEL: Final = "milestones_at_level"
 MIN_DAYS_AT_LEVEL: Final = "min_days_at_level"
 LEVEL: Final = "level"
 EXIT_REASON: Final = "exit_reason"
+MEMBER_AGREES: Final = "member_agrees"
+
+# The member's view of a move, as the firing carries it: ``agrees`` is one of these.
+AGREES: Final = "yes"
+DISAGREES: Final = "no"
+NOT_ASKED: Final = "not_asked"
+VIEWS: Final = (AGREES, DISAGREES, NOT_ASKED)
 
 # What a guard kind's YAML key holds.
 A_CODE: Final = "code"  # a milestone, module or level code: the guard's target
@@ -80,6 +87,7 @@ class Facts:
     milestones: frozenset[str] = frozenset()
     training: Mapping[str, TrainingRecord] = field(default_factory=dict)
     exit_reason: str | None = None
+    member_agrees: bool = False  # the firing carries the member's view, and it is "yes"
 
 
 @dataclass(frozen=True)
@@ -234,6 +242,10 @@ _TABLE = (
         EXIT_REASON, NOTHING,
         met=lambda g, facts, s: bool(facts.exit_reason) and facts.exit_reason in s.exit_reasons,
         asks=_exit_reason_words),
+    GuardKind(
+        MEMBER_AGREES, NOTHING,
+        met=lambda g, facts, s: facts.member_agrees,
+        asks=lambda g, s: "The member agrees with this move (their view is recorded with it)"),
 )
 
 KINDS: Final[Mapping[str, GuardKind]] = {entry.name: entry for entry in _TABLE}

@@ -34,10 +34,11 @@ EXIT: Final = "exit"
 REJOIN: Final = "rejoin"
 TRANSFER: Final = "transfer"  # recorded on the history; the state stays
 ERASE: Final = "erase"  # recorded on the history; the state stays
+MEMBER_VIEW: Final = "member_view"  # the member's view of an earlier event; the state stays
 # Added for every level of every pathway by ``workflows.machine.expand``.
 STATUS_TRIGGERS: Final = (PAUSE, RESUME, EXIT, REJOIN)
 # Recorded on the pathway's history without changing its state.
-RECORD_TRIGGERS: Final = (TRANSFER, ERASE)
+RECORD_TRIGGERS: Final = (TRANSFER, ERASE, MEMBER_VIEW)
 BUILT_IN_TRIGGERS: Final = (REGISTER, *STATUS_TRIGGERS, *RECORD_TRIGGERS)
 # A pathway trigger that puts the member on a level: with the definition's own level moves
 # (``Definition.level_triggers``) these start the count of days at a level.
@@ -67,12 +68,19 @@ PAID_OUT: Final = "paid"  # the state: the money has gone to the member
 INVOLVEMENT_TRIGGERS: Final = (MARK_DONE, CANCEL, APPROVE, PAY)
 NOT_BY_BOOKER: Final = (APPROVE, PAY)
 REASON_NEEDED: Final = (CANCEL,)
+# A milestone the member claims themselves: it counts for nothing until staff confirm it.
+CLAIM: Final = "claim"
+CONFIRM: Final = "confirm"
+DECLINE: Final = "decline"
+CLAIMED: Final = "claimed"
+DECLINED: Final = "declined"
 # What each lifecycle definition must offer for the service to work with it.
 LIFECYCLE_NEEDS: Final = {TRAINING: ((ENROL, COMPLETE), (COMPLETED,)),
-                          MILESTONE: ((ACHIEVE, RETRACT), (ACHIEVED,)),
+                          MILESTONE: ((ACHIEVE, RETRACT, CLAIM, CONFIRM, DECLINE),
+                                      (ACHIEVED, CLAIMED, DECLINED)),
                           AWARD: ((AWARD_TRIGGER, REVOKE), (AWARDED,)),
                           INVOLVEMENT: ((BOOK, *INVOLVEMENT_TRIGGERS),
-                                       (BOOKED, CANCELLED, PAID_OUT))}
+                                        (BOOKED, CANCELLED, PAID_OUT))}
 
 _SEPARATOR: Final = ":"
 

@@ -67,4 +67,5 @@ from api.pages import (  # noqa: E402, F401
     reports,
     sign_in,
     units,
+    voice,
 )

@@ -10,7 +10,14 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, DateField, HiddenField, SelectField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional
 
 from api.context import catalogue, zone
@@ -26,6 +33,7 @@ from pathway.errors import (
     PathwayError,
     VersionConflict,
 )
+from pathway.people import voice
 from pathway.people.actions import Action, action_for
 from pathway.people.members import pathway_of, transfer
 from pathway.people.units import units_query
@@ -33,6 +41,8 @@ from pathway.store.models import Member
 from pathway.words import level_words, readable
 
 STALE = "The record has changed since you opened it"
+REQUIRED = "required"  # a criterion's enforcement that no override waives
+VIEW_CHOICES = ((voice.AGREES, "Yes"), (voice.DISAGREES, "No"), (voice.NOT_ASKED, "Not asked"))
 
 
 class ActionForm(FlaskForm):
@@ -42,10 +52,20 @@ class ActionForm(FlaskForm):
     unit = SelectField("Unit", validators=[Optional()])
     override = BooleanField("Go ahead without the advisory criteria")
     expected_version = HiddenField()
+    # The member's view of the move, kept on its event.
+    member_agrees = RadioField("Does the member agree?", validators=[Optional()])
+    member_words = TextAreaField("Their words", validators=[Optional(), Length(max=2000)])
+    why_not_asked = TextAreaField("Why not asked", validators=[Optional(), Length(max=2000)])
+
+
+# A view's form fields, by the keys ``pathway.people.voice`` names them.
+VIEW_FIELDS = {"agrees": "member_agrees", "words": "member_words",
+               "why_not_asked": "why_not_asked"}
 
 
 def _form(member: Member, action: Action, *, formdata: bool = True) -> ActionForm:
     form = ActionForm() if formdata else ActionForm(formdata=None)
+    form.member_agrees.choices = list(VIEW_CHOICES)
     definition = catalogue().pathway_for(member.kind)
     form.exit_reason.choices = [("", "Choose a reason")] + [
         (code, readable(code)) for code in definition.exit_reasons]
@@ -90,7 +110,8 @@ def _problems(form: ActionForm, action: Action) -> list[tuple[str, str]]:
     problems = [(name, message) for name, messages in form.errors.items()
                 if name != "csrf_token" for message in messages]
     reason = (form.reason.data or "").strip()
-    wants_override = bool(form.override.data) and bool(action.advisory_unmet)
+    wants_override = bool(form.override.data) and bool(
+        action.advisory_unmet or (action.agreement and form.member_agrees.data != voice.AGREES))
     if not reason and (action.reason_required or wants_override):
         why = "to go ahead without the advisory criteria" if wants_override and \
             not action.reason_required else f"to {readable(action.trigger).lower()}"
@@ -99,11 +120,31 @@ def _problems(form: ActionForm, action: Action) -> list[tuple[str, str]]:
         problems.append(("exit_reason", "Choose the reason for leaving."))
     if action.asks_unit and not form.unit.data:
         problems.append(("unit", "Choose the unit to move to."))
+    if (not action.asks_unit and form.member_agrees.data == voice.NOT_ASKED
+            and not (form.why_not_asked.data or "").strip()):
+        problems.append(("why_not_asked", "Say why the member was not asked for their view."))
+    agrees = form.member_agrees.data == voice.AGREES
+    if action.agreement == REQUIRED and not agrees:
+        problems.append(("member_agrees", "This move needs the member’s agreement: choose Yes "
+                                          "once they agree."))
+    elif action.agreement and not agrees and not form.override.data:
+        problems.append(("member_agrees", "The member has not agreed to this move: choose Yes "
+                                          "if they do, or tick “Go ahead without the advisory "
+                                          "criteria” and give a reason."))
     if action.advisory_unmet and not action.blocking and not form.override.data:
         problems.append(("override", "Nothing was changed: some advisory criteria are not met. "
                                      "Tick “Go ahead without the advisory criteria” and give "
                                      "a reason, or meet them first."))
     return problems
+
+
+def _view(form: ActionForm) -> dict[str, object] | None:
+    """The member's view as the form gives it; none when the question was not answered."""
+    if not form.member_agrees.data:
+        return None
+    return voice.checked_view({"agrees": form.member_agrees.data,
+                               "words": form.member_words.data,
+                               "why_not_asked": form.why_not_asked.data}, field="")
 
 
 def _stale(member: Member, trigger: str) -> tuple[str, int]:
@@ -146,7 +187,8 @@ def confirm_action(member_id: int, trigger: str) -> Response | tuple[str, int]:
             fire(db_session(), catalogue(), member, PATHWAY,
                  Firing(trigger=trigger, reason=reason, override=bool(form.override.data),
                         expected_version=version, on=form.on.data,
-                        exit_reason=form.exit_reason.data or None), current_caller().actor,
+                        exit_reason=form.exit_reason.data or None,
+                        member_view=_view(form)), current_caller().actor,
                  zone())
     except (VersionConflict, InvalidTrigger, GuardsUnmet):
         # Someone else changed the record between our look and our write.
@@ -155,6 +197,7 @@ def confirm_action(member_id: int, trigger: str) -> Response | tuple[str, int]:
     except InvalidInput as error:
         db_session().rollback()
         field = next(iter(error.errors))
+        field = VIEW_FIELDS.get(field, field)
         return _render(member, action, form, status=422,
                        errors=[(field if field in form else "reason", error.message)])
     except NotFound as error:

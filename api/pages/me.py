@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, abort, render_template
+from flask import Response, abort, render_template, request
 
 from api.access import member_in_scope
 from api.context import catalogue, zone
 from api.pages import pages
 from api.pages.session import current_caller, db_session, signed_in
 from pathway.people import audit, privacy
-from pathway.people.record import member_record
+from pathway.people.record import member_record, moves_of
+from pathway.programme.milestones import CLAIMED, DECLINED
 from pathway.store.paging import paginate
 from pathway.words import kind_words, level_words, readable
 
@@ -46,7 +47,16 @@ def me() -> str:
         open_milestones=[m for m in record.milestones
                          if not m.achieved and m.level == record.pathway.level],
         access=[audit.access_view(r) for r in looked.items],
-        access_total=looked.total, zone=zone())
+        access_total=looked.total, zone=zone(),
+        moves=moves_of(session, catalogue(), member),
+        claimed=[m for m in record.milestones if m.state == CLAIMED],
+        declined=[m for m in record.milestones if m.state == DECLINED],
+        done=DONE.get(request.args.get("done", "")))
+
+
+# What /me says after the member's own change (post/redirect/get).
+DONE = {"view": "Your view has been added to your history.",
+        "sent": "Sent to your coordinator. It shows below as waiting for confirmation."}
 
 
 @pages.get("/me/export")

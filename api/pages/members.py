@@ -27,6 +27,9 @@ from workflows.machine import compile_definition
 from workflows.schema import MEMBER_KINDS
 
 WRITERS = ("admin", "coordinator")
+# After confirming or declining a member's claim (api.pages.voice).
+CLAIM_DONE = {"claim-confirmed": "Claim confirmed: the milestone is recorded.",
+              "claim-declined": "Claim declined: the member sees the reason."}
 
 
 @pages.app_template_filter("level_words")
@@ -88,7 +91,8 @@ class TrainingForm(FlaskForm):
 def _milestone_form(record_milestones: list[MilestoneView]) -> MilestoneForm:
     form = MilestoneForm()
     form.code.choices = [("", "Choose a milestone")] + [
-        (m.code, m.title) for m in record_milestones if not m.achieved]
+        (m.code, m.title) for m in record_milestones
+        if not m.achieved and m.state != milestones.CLAIMED]
     return form
 
 
@@ -119,6 +123,8 @@ def banner(done: str, actions: list[str]) -> str | None:
         return f"{readable(trigger)} recorded."
     if what == "award":
         return "Award made."
+    if done in CLAIM_DONE:
+        return CLAIM_DONE[done]
     return None
 
 

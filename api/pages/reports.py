@@ -73,6 +73,7 @@ REPORTS = {name: PageReport(name, title, registry.REPORTS[name]) for name, title
     ("attrition", "Attrition"),
     ("summary", "Summary for the strategy group"),
     ("involvement", "Involvement and payment"),
+    ("voice", "The member's view of their moves"),
 )}
 
 

@@ -124,10 +124,10 @@ def invitation(token: str) -> str | Response | tuple[str, int]:
     if request.method == "GET":
         return render_template("pages/invitation.html", username=username, errors={})
     password = request.form.get("password", "")
-    confirm = request.form.get("confirm", "")
+    again = request.form.get("password_again", "")
     errors: dict[str, str] = {}
-    if password != confirm:
-        errors["confirm"] = "The two passwords are not the same"
+    if password != again:
+        errors["password_again"] = "The two passwords are not the same"  # noqa: S105
     else:
         try:
             sign_in_rules.accept_invitation(session, token, password)

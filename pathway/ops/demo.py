@@ -27,6 +27,7 @@ from pathway import clock
 from pathway.engine import PATHWAY, Actor, Firing, fire
 from pathway.facts import expires_on
 from pathway.ops.demo_involvement import book_demo_involvement
+from pathway.people import voice
 from pathway.people.access import Caller
 from pathway.people.members import register_member, transfer
 from pathway.people.units import create_unit
@@ -34,7 +35,7 @@ from pathway.people.users import create_user
 from pathway.programme.awards import AWARDED
 from pathway.programme.milestones import ACHIEVED
 from pathway.reports.vocabulary import ACTIVE, EXIT, PAUSE, REJOIN, RESUME
-from pathway.store.models import Member, Unit, User
+from pathway.store.models import Event, Member, Unit, User
 from workflows.guards import Facts, TrainingRecord, Verdict, evaluate_all
 from workflows.machine import EXITED, PAUSED
 from workflows.schema import LIFECYCLES, Catalogue, Definition, Guard, Transition
@@ -47,6 +48,19 @@ HISTORY_DAYS = 548  # about 18 months, as long as the paper's strategy group had
 DEMO_ADMIN = "demo-admin"
 
 COORDINATOR = Actor(name="demo coordinator", role="coordinator")
+# The member's view given at the review of a move: (cumulative chance, view); the rest: none.
+MEMBER_VIEWS: tuple[tuple[float, dict[str, str | None]], ...] = (
+    (0.45, {"agrees": "yes", "words": "I feel ready and I want to give it a go."}),
+    (0.6, {"agrees": "yes", "words": None}),
+    (0.7, {"agrees": "no", "words": "I would have liked a bit longer where I was."}),
+    (0.8, {"agrees": "not_asked", "words": None,
+           "why_not_asked": "Not well enough to talk it through on the day; to ask next "
+                            "week."}),
+)
+CLAIM_EVIDENCE = ("I went to the ward meeting and spoke about the garden project.",
+                  "My buddy showed me round and we meet on Thursdays.")
+DECLINE_REASON = ("Thanks for telling us. We could not find a record of it yet: bring it up "
+                  "at your next review and we will add it.")
 TRAINING_LEAD = Actor(name="demo training lead", role="training_lead")
 # members.transfer checks the caller's unit scope; the demo sees every unit.
 SERVICE = Caller(user_id=0, name="demo", role="admin", all_units=True, unit_ids=frozenset())
@@ -486,7 +500,8 @@ class _Story:
         unmet = self.unmet(transition.guards)
         if not unmet:
             self.fire(PATHWAY, transition.trigger,
-                      reason="Agreed at the monthly involvement review.")
+                      reason="Agreed at the monthly involvement review.",
+                      member_view=self.view_at_review())
         elif any(v.enforcement == "required" for v in unmet):
             # The review books the course that stands in the way, if it is not booked yet.
             if ENROLLED not in self.training.values():
@@ -501,9 +516,19 @@ class _Story:
         else:
             self.fire(PATHWAY, transition.trigger, override=True,
                       reason="Ready in practice: the team agreed to support the next step "
-                             "before the remaining actions are recorded.")
+                             "before the remaining actions are recorded.",
+                      member_view=self.view_at_review())
         self.level = self.levels.index(transition.dest)
         self.consider_awards()
+
+    def view_at_review(self) -> dict[str, object] | None:
+        """What the member said of the move at the review (drawn apart from the story's own
+        chances, so every other event of the demo stays as it was)."""
+        draw = random.Random(f"{self.load.seed}:view:{self.member.id}:{self.day}").random()
+        for below, view in MEMBER_VIEWS:
+            if draw < below:
+                return voice.checked_view(view)
+        return None
 
     def step_back(self) -> None:
         transition = self.step_back_transition()
@@ -605,7 +630,50 @@ class _Load:
                 self.still_involved.append(member)
         self.summary.events += book_demo_involvement(self.session, self.catalogue,
                                                      self.still_involved, self.zone, self.today)
+        self.voices()
         return self.summary
+
+    def voices(self) -> None:
+        """The demo member (as ``demo_sign_ins`` picks them) changes their view of their
+        latest move and has a claim waiting and one declined; a neighbour on their unit has a
+        claim waiting too, so the coordinator's unit has something to confirm."""
+        from pathway.ops.demo_sign_ins import demo_member  # the demo's own member user
+        from pathway.programme import milestones
+
+        member = demo_member(self.session)
+        if member is None:
+            return
+        neighbour = self.session.scalars(
+            select(Member).where(Member.unit_id == member.unit_id, Member.id != member.id,
+                                 Member.kind == member.kind).order_by(Member.id)).first()
+        yesterday = self.last_day
+        for someone, claims in ((member, 2), *(((neighbour, 1),) if neighbour else ())):
+            said = Actor(name=someone.reference, role="member")
+            views = [m for m in milestones.milestones_of(
+                self.session, someone, milestones.catalogue_for(self.catalogue, someone.kind),
+                self.zone) if m.state == milestones.NOT_ACHIEVED][:claims]
+            for index, open_one in enumerate(views):
+                milestones.claim(self.session, self.catalogue, someone, open_one.code, said,
+                                 self.zone, achieved_on=yesterday,
+                                 evidence=CLAIM_EVIDENCE[index % len(CLAIM_EVIDENCE)])
+                self.summary.events += 1
+                if index == 1:
+                    milestones.decline(self.session, self.catalogue, someone, open_one.code,
+                                       COORDINATOR, self.zone, reason=DECLINE_REASON,
+                                       on=yesterday)
+                    self.summary.events += 1
+        moved = self.session.scalars(
+            select(Event).where(Event.member_id == member.id, Event.machine == PATHWAY,
+                                Event.trigger.in_(self.catalogue.pathway_for(member.kind)
+                                                  .triggers))
+            .order_by(Event.id.desc())).first()
+        if moved is not None:
+            voice.add_view(self.session, self.catalogue, member, moved.id,
+                           {"agrees": voice.AGREES,
+                            "words": "Looking back, it was the right time for me."},
+                           Actor(name=member.reference, role="member"), self.zone,
+                           on_behalf=False, on=yesterday)
+            self.summary.events += 1
 
     def plan_members(self) -> list[tuple[str, date, str | None]]:
         """Who joins when, oldest first (so references count up with joining dates)."""

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from pathway.engine import RECORD_TRIGGERS
 from pathway.facts import facts_for
 from pathway.store.models import Instance, Member
-from workflows.guards import Verdict, evaluate_all
+from workflows.guards import MEMBER_AGREES, Verdict, evaluate_all
 from workflows.machine import EXITED, compile_definition, split_state
 from workflows.schema import Catalogue
 
@@ -35,6 +35,9 @@ class Action:
     asks_unit: bool
     reason_required: bool
     criteria: tuple[Verdict, ...] = ()
+    # A definition may want the member's agreement with the move (``member_agrees``): the form
+    # asks for their view itself, so this is its enforcement, not one of the criteria.
+    agreement: str | None = None
 
     @property
     def blocking(self) -> list[Verdict]:
@@ -64,8 +67,12 @@ def action_for(session: Session, catalogue: Catalogue, member: Member, instance:
     definition = catalogue.pathway_for(member.kind)
     transition = compile_definition(definition).transition(trigger, instance.state)
     asks_exit_reason = any(g.kind == EXIT_REASON_GUARD for g in transition.guards)
-    # The exit reason is asked on the form itself; the other guards are listed as criteria.
-    guards = tuple(g for g in transition.guards if g.kind != EXIT_REASON_GUARD)
+    # The exit reason and the member's view are asked on the form itself; the other guards
+    # are listed as criteria.
+    asked_on_the_form = (EXIT_REASON_GUARD, MEMBER_AGREES)
+    guards = tuple(g for g in transition.guards if g.kind not in asked_on_the_form)
+    agreement = next((g.enforcement for g in transition.guards if g.kind == MEMBER_AGREES),
+                     None)
     criteria: tuple[Verdict, ...] = ()
     if guards:
         facts = facts_for(session, catalogue, member, zone)
@@ -75,4 +82,4 @@ def action_for(session: Session, catalogue: Catalogue, member: Member, instance:
     steps_down = definition.level_index(to_level) < definition.level_index(from_level)
     return Action(trigger, transition.dest, asks_exit_reason=asks_exit_reason, asks_unit=False,
                   reason_required=asks_exit_reason or to_status == EXITED or steps_down,
-                  criteria=criteria)
+                  criteria=criteria, agreement=agreement)

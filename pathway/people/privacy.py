@@ -2,7 +2,9 @@
 
 Erasure removes what identifies or describes the person in words – the display name, every
 reason and note on their events (milestone evidence and a leaver's feedback live in
-``Event.note``), the names on accounts linked to them, and the same words inside stored
+``Event.note``; a declined claim's reason is an event's reason), the words of their views
+of their moves (``Event.member_view``: their words and why they were not asked; the answer
+itself stays), the names on accounts linked to them, and the same words inside stored
 idempotent answers – and keeps the coded history (triggers, states, dates, units), so
 reports and ``pathway check`` are unchanged. The erasure is itself an event on the pathway.
 
@@ -43,8 +45,10 @@ from workflows.schema import Catalogue
 from workflows.vocabulary import ERASE
 
 # Keys whose values are free text about a member wherever an answer is stored.
-FREE_TEXT_KEYS = frozenset({"reason", "note", "display_name", "evidence", "feedback",
-                            "override_reason"})
+FREE_TEXT_KEYS = frozenset({"reason", "note", "display_name", "evidence", "feedback", "words",
+                            "why_not_asked", "declined_reason", "override_reason"})
+# The words inside a member's view of a move (``Event.member_view``); the answer itself stays.
+VIEW_TEXT_KEYS = ("words", "why_not_asked")
 ERASED_USER_NAME = "erased member"
 MAX_REASON_LENGTH = 500
 RESTORE = "restore_personal_data"
@@ -88,7 +92,7 @@ def _no_new_text_after_erasure(session: Session, _context: Any, _instances: Any)
     reason or a note about an erased member is refused, whichever module wrote it."""
     for written in list(session.new):
         if (isinstance(written, Event) and written.trigger != ERASE
-                and (written.reason or written.note)):
+                and (written.reason or written.note or _view_words(written.member_view))):
             member = session.get(Member, written.member_id)
             if member is not None:
                 refuse_text_after_erasure(session, member, "a reason or note")
@@ -214,6 +218,7 @@ def erase(session: Session, catalogue: Catalogue, member: Member, reason: str, a
                     .execution_options(synchronize_session=False))
     session.execute(update(User).where(User.member_id == member.id)
                     .values(name=ERASED_USER_NAME).execution_options(synchronize_session=False))
+    scrubbed += _scrub_views(session, member.id)
     _scrub_stored_answers(session, member.id)
     changes.clear_reasons(session, member.id)
     member.display_name = None
@@ -222,6 +227,23 @@ def erase(session: Session, catalogue: Catalogue, member: Member, reason: str, a
     outcome = fire(session, catalogue, member, PATHWAY, Firing(trigger=ERASE, reason=reason),
                    actor, zone)
     return outcome, scrubbed
+
+
+def _view_words(view: dict[str, Any] | None) -> bool:
+    return bool(view) and any(view.get(key) for key in VIEW_TEXT_KEYS)  # type: ignore[union-attr]
+
+
+def _scrub_views(session: Session, member_id: int) -> int:
+    """Blank the words in the member's views of their moves; how many events had some."""
+    scrubbed = 0
+    for event in session.scalars(select(Event).where(Event.member_id == member_id,
+                                                     Event.member_view.is_not(None))):
+        if _view_words(event.member_view):
+            assert event.member_view is not None
+            event.member_view = {**event.member_view, **dict.fromkeys(VIEW_TEXT_KEYS)}
+            scrubbed += 1
+    session.flush()
+    return scrubbed
 
 
 def _scrub_stored_answers(session: Session, member_id: int) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from pathway import clock
 from pathway.engine import PATHWAY
+from pathway.people import voice
 from pathway.people.actions import possible_triggers
 from pathway.people.members import pathway_of
 from pathway.programme import milestones, readiness, training
@@ -21,6 +22,7 @@ from pathway.store.models import Event, Instance, Member, Unit
 from pathway.words import level_words, readable
 from workflows.machine import split_state
 from workflows.schema import Catalogue
+from workflows.vocabulary import ERASE, MEMBER_VIEW
 
 HISTORY_SHOWN = 50
 
@@ -39,6 +41,10 @@ class HistoryEntry:
     note: str | None
     override: bool
     unmet: list[dict[str, Any]]
+    # The member's view of this move (the latest one), and the event's id to add one.
+    event_id: int = 0
+    view: voice.MoveView | None = None
+    takes_a_view: bool = False  # a pathway event the member may give their view of
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,9 @@ def _what(catalogue: Catalogue, member: Member, event: Event, unit: str) -> str:
     """``Advance: Level 1 – … to Level 2 – …``; ``Training “Speaking out”: complete``."""
     prefix, _, code = event.machine.partition(":")
     trigger = readable(event.trigger)
+    if event.trigger == MEMBER_VIEW:
+        said = voice.SAYS.get((event.member_view or {}).get("agrees", ""), "")
+        return f"Member’s view of an earlier move added: {said.lower()}"
     if event.machine == PATHWAY:
         before = _state_words(catalogue, member.kind, PATHWAY, event.from_state)
         after = _state_words(catalogue, member.kind, PATHWAY, event.to_state)
@@ -84,6 +93,27 @@ def _what(catalogue: Catalogue, member: Member, event: Event, unit: str) -> str:
     return f"{readable(prefix)} “{title}”: {trigger.lower()}"
 
 
+def _takes_a_view(event: Event) -> bool:
+    """A move on the pathway, not a view of one nor the record of an erasure."""
+    return event.machine == PATHWAY and event.trigger not in (MEMBER_VIEW, ERASE)
+
+
+def moves_of(session: Session, catalogue: Catalogue, member: Member) -> list[HistoryEntry]:
+    """Every move of the member's pathway, newest first, each with their latest view of it."""
+    rows = session.execute(select(Event, Unit.code).join(Unit, Unit.id == Event.unit_id)
+                           .where(Event.member_id == member.id, Event.machine == PATHWAY,
+                                  Event.trigger.not_in((MEMBER_VIEW, ERASE)))
+                           .order_by(Event.id.desc())).all()
+    views = voice.latest_views(session, [event for event, _ in rows])
+    return [HistoryEntry(what=_what(catalogue, member, event, unit), machine=event.machine,
+                         actor=event.actor, at=clock.as_utc(event.at),
+                         effective_at=clock.as_utc(event.effective_at), unit=unit,
+                         reason=event.reason, note=event.note, override=event.override,
+                         unmet=list(event.unmet or []), event_id=event.id,
+                         view=views.get(event.id), takes_a_view=True)
+            for event, unit in rows]
+
+
 def history_of(session: Session, catalogue: Catalogue, member: Member,
                shown: int = HISTORY_SHOWN) -> tuple[list[HistoryEntry], int]:
     """The member's latest events, newest first, in words (and how many there are in all)."""
@@ -91,13 +121,16 @@ def history_of(session: Session, catalogue: Catalogue, member: Member,
     newest_first = (select(Event, Unit.code).join(Unit, Unit.id == Event.unit_id)
                     .where(Event.member_id == member.id).order_by(Event.id.desc()).limit(shown))
     rows = session.execute(newest_first).all()
+    views = voice.latest_views(session, [event for event, _ in rows
+                                         if _takes_a_view(event)])
     total = int(session.scalar(select(func.count()).select_from(Event)
                                .where(Event.member_id == member.id)) or 0)
     return [HistoryEntry(what=_what(catalogue, member, event, unit), machine=event.machine,
                          actor=event.actor, at=clock.as_utc(event.at),
                          effective_at=clock.as_utc(event.effective_at), unit=unit,
                          reason=event.reason, note=event.note, override=event.override,
-                         unmet=list(event.unmet or []))
+                         unmet=list(event.unmet or []), event_id=event.id,
+                         view=views.get(event.id), takes_a_view=_takes_a_view(event))
             for event, unit in rows], total
 
 

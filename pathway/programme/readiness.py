@@ -187,6 +187,11 @@ def _exit_reason_sql(guard: Guard, where: Where) -> ColumnElement[bool]:
     return false()
 
 
+def _member_agrees_sql(guard: Guard, where: Where) -> ColumnElement[bool]:
+    # The member's view comes with a move, never while checking readiness.
+    return false()
+
+
 # The SQL twin of each guard kind of ``workflows.guards.KINDS`` (a test holds them equal).
 SQL_TWINS: Final[Mapping[str, SqlTwin]] = {
     guards.MILESTONE: _milestone_sql,
@@ -195,6 +200,7 @@ SQL_TWINS: Final[Mapping[str, SqlTwin]] = {
     guards.LEVEL: _level_sql,
     guards.MIN_DAYS_AT_LEVEL: _min_days_at_level_sql,
     guards.EXIT_REASON: _exit_reason_sql,
+    guards.MEMBER_AGREES: _member_agrees_sql,
 }
 
 

@@ -38,6 +38,12 @@ def _write(header: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+def write_rows(header: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+    """CSV of ``rows`` under ``header``, hidden cells marked (for reports kept in their own
+    module)."""
+    return _write(header, rows)
+
+
 def _totals_row(totals: dict[str, Any], **labels: Any) -> dict[str, Any]:
     return {**totals, **labels}
 

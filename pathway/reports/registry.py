@@ -30,6 +30,7 @@ from pathway.reports.scope import Period, Scope, period_for, scope_for
 from pathway.reports.summary import summary
 from pathway.reports.time_in_level import time_in_level
 from pathway.reports.vocabulary import Levels
+from pathway.reports.voice import voice, voice_csv
 from pathway.store.models import Member, Unit
 from workflows.schema import MEMBER_KINDS, Catalogue
 
@@ -165,6 +166,8 @@ def _readiness(asked: Asked) -> Built:
 
 def _involvement(asked: Asked) -> Built:
     return Built(involvement(asked.session, asked.scope, asked.period))
+def _voice(asked: Asked) -> Built:
+    return Built(voice(asked.session, asked.catalogue, asked.scope, asked.period))
 
 
 def _ids_of(session: Session, references: list[str], action: str) -> dict[int, str]:
@@ -231,6 +234,10 @@ REPORTS: dict[str, Report] = {report.name: report for report in (
            "Involvement for finance: sessions, hours, payments and expenses per unit and kind.",
            "Cancelled involvement is left out; payments are paid and voucher amounts.",
            (UNIT, KIND, FROM, TO), _involvement, export.involvement_csv),
+    Report("voice",
+           "Level moves in a period per unit and kind, by the member's latest view of each:",
+           "agrees (yes), does not agree (no), not asked, or no view recorded (none).",
+           (UNIT, KIND, FROM, TO), _voice, voice_csv),
     Report("readiness",
            "Members with their readiness for an award, by member: criteria met and unmet.",
            "", (AWARD, UNIT), _readiness, export.readiness_csv, lists_members=True,

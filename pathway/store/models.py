@@ -136,6 +136,11 @@ class Event(Base):
     unmet: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     definition_version: Mapped[int] = mapped_column(Integer)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    # The member's view of a pathway move: {"agrees", "words", "why_not_asked", "on_behalf"}.
+    # Given with the move itself, or later as its own ``member_view`` event that ``refers_to``
+    # the move (the move's own event is never rewritten).
+    member_view: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    refers_to: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class User(Base):

@@ -27,6 +27,8 @@ AWARDERS = ("admin", "training_lead")
 REPORTERS = ("admin", "coordinator", "training_lead", "viewer")
 SUBJECT_AND_ADMIN = ("admin", "member")
 MONEY_READERS = ("admin", "coordinator", "member")  # a member's involvement and its payments
+VOICES = ("admin", "coordinator", "member")  # the member, or staff on their behalf
+THE_MEMBER = ("member",)
 ADMIN = ("admin",)
 SCOPES = ("in", "out")
 
@@ -47,6 +49,7 @@ class Case:
     member_id: int
     unit: str
     n: int
+    event_id: int = 0  # the member's latest pathway event
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,8 @@ def path(template: str) -> Callable[[Case], tuple[str, None]]:
 
 def post(template: str, body: Callable[[Case], dict[str, Any]],
          ) -> Callable[[Case], tuple[str, dict[str, Any]]]:
-    return lambda c: (V1 + template.format(id=c.member_id, unit=c.unit, n=c.n), body(c))
+    return lambda c: (V1 + template.format(id=c.member_id, unit=c.unit, n=c.n,
+                                           event=c.event_id), body(c))
 
 
 # A unit endpoint's scope is the unit's own: members see no unit by code (their record names
@@ -162,6 +166,22 @@ MATRIX: dict[tuple[str, str], Row] = {
                                                 allowed(REPORTERS, 200)),
     (f"{V1}/reports/attrition", "GET"): Row(path("/reports/attrition"), allowed(REPORTERS, 200)),
     (f"{V1}/reports/summary", "GET"): Row(path("/reports/summary"), allowed(REPORTERS, 200)),
+    (f"{V1}/reports/voice", "GET"): Row(path("/reports/voice"), allowed(REPORTERS, 200)),
+
+    (f"{V1}/members/<int:member_id>/events/<int:event_id>/view", "POST"): Row(post(
+        "/members/{id}/events/{event}/view",
+        lambda c: {"agrees": "yes", "words": "Happy with it", "on_behalf": True}),
+        record(VOICES, 201)),
+    (f"{V1}/members/<int:member_id>/milestones/claims", "POST"): Row(post(
+        "/members/{id}/milestones/claims", lambda c: {"code": MILESTONE}),
+        record(THE_MEMBER, 201)),
+    (f"{V1}/members/<int:member_id>/milestones/<string:code>/confirm", "POST"): Row(post(
+        "/members/{id}/milestones/" + MILESTONE + "/confirm", lambda c: {}),
+        record(WRITERS, 201), prepare=("claimed",)),
+    (f"{V1}/members/<int:member_id>/milestones/<string:code>/decline", "POST"): Row(post(
+        "/members/{id}/milestones/" + MILESTONE + "/decline",
+        lambda c: {"reason": "Not yet: no buddy named"}), record(WRITERS, 201),
+        prepare=("claimed",)),
 
     (f"{V1}/reports/involvement", "GET"): Row(path("/reports/involvement"),
                                               allowed(REPORTERS, 200)),
@@ -233,7 +253,8 @@ def scoped_world(unit, member, token, client):  # type: ignore[no-untyped-def]
     return tokens
 
 
-def _prepare(client: Any, admin: str, member_id: int, steps: tuple[str, ...]) -> None:
+def _prepare(client: Any, admin: str, member_id: int, steps: tuple[str, ...],
+             own: Callable[[int], str]) -> None:
     """Bring a member to where the request makes sense, through the API as an admin."""
     headers = {"Authorization": f"Bearer {admin}"}
     base = f"{V1}/members/{member_id}"
@@ -248,6 +269,9 @@ def _prepare(client: Any, admin: str, member_id: int, steps: tuple[str, ...]) ->
         for code in FOUNDATION_MILESTONES:
             answers.append(client.post(f"{base}/milestones", json={"code": code},
                                        headers=headers))
+    if "claimed" in steps:
+        answers.append(client.post(f"{base}/milestones/claims", json={"code": MILESTONE},
+                                   headers={"Authorization": f"Bearer {own(member_id)}"}))
     if "erased" in steps:
         answers.append(client.post(f"{base}/erase", json={"reason": "Subject request SR-2"},
                                    headers=headers))
@@ -271,6 +295,15 @@ def test_each_role_gets_exactly_its_status_in_and_out_of_scope(client, scoped_wo
     tokens["member-in"] = token("member", member_id=shared["in"], name="the member")
     mismatches = []
     counter = iter(range(1, 100_000))
+
+    def own(member_id: int) -> str:
+        return token("member", member_id=member_id, name=f"member {member_id}")
+
+    def latest_event(member_id: int) -> int:
+        events = client.get(f"{V1}/members/{member_id}/events?page_size=500",
+                            headers={"Authorization": f"Bearer {tokens['admin']}"}).get_json()
+        return max(e["id"] for e in events["items"] if e["machine"] == "pathway")
+
     checked = 0
     for (rule, method), row in sorted(MATRIX.items()):
         for role in ROLES:
@@ -278,11 +311,15 @@ def test_each_role_gets_exactly_its_status_in_and_out_of_scope(client, scoped_wo
                 expected = row.expect[role][0 if scope == "in" else 1]
                 unit_code = UNIT_A if scope == "in" else UNIT_B
                 subject = shared[scope]
+                secret = tokens[f"member-{scope}" if role == "member" else role]
                 if method != "GET" and expected < 300:
                     subject = member("service_user", unit_code)
-                    _prepare(client, tokens["admin"], subject, row.prepare)
-                secret = tokens[f"member-{scope}" if role == "member" else role]
-                url, body = row.request(Case(subject, unit_code, next(counter)))
+                    _prepare(client, tokens["admin"], subject, row.prepare, own)
+                    if role == "member":  # in scope, a member writes on their own record
+                        secret = own(subject)
+                url, body = row.request(Case(subject, unit_code, next(counter),
+                                             latest_event(subject) if "<int:event_id>" in rule
+                                             else 0))
                 answer = client.open(url, method=method, json=body,
                                      headers={"Authorization": f"Bearer {secret}"})
                 checked += 1

@@ -36,7 +36,9 @@ def test_catalogue_is_the_one_for_the_members_kind(client, auth, member):
     assert first == {"code": "welcome_meeting_offered", "level": "level_1",
                      "title": "Was welcomed",
                      "description": "Was offered a family liaison or welcome meeting.",
-                     "achieved": False, "achieved_on": None, "evidence": None, "version": 0}
+                     "achieved": False, "achieved_on": None, "evidence": None, "version": 0,
+                     "state": "not_achieved", "claim": None, "declined_reason": None,
+                     "confirmed_by": None}
 
 
 def test_catalogue_can_be_read_one_level_at_a_time_and_in_pages(client, auth, member):

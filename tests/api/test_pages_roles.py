@@ -13,10 +13,15 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 
+from pathway.engine import PATHWAY, Actor
 from pathway.people import sign_in
 from pathway.people.users import create_user
+from pathway.programme import milestones
 from pathway.store.db import unit_of_work
+from pathway.store.models import Event, Member
+from tests.conftest import TZ
 
 ROLES = ("admin", "coordinator", "training_lead", "viewer", "member")
 PUBLIC = "public"
@@ -46,6 +51,10 @@ MATRIX: dict[tuple[str, str], PageRow] = {
     ("/invite/<token>", "POST"): PageRow(PUBLIC, "/invite/{token}"),
     ("/me", "GET"): PageRow(("member",), "/me"),
     ("/me/export", "GET"): PageRow(("member",), "/me/export"),
+    ("/me/moves/<int:event_id>/view", "GET"): PageRow(("member",), "/me/moves/{event}/view"),
+    ("/me/moves/<int:event_id>/view", "POST"): PageRow(("member",), "/me/moves/{event}/view"),
+    ("/me/claims", "GET"): PageRow(("member",), "/me/claims"),
+    ("/me/claims", "POST"): PageRow(("member",), "/me/claims"),
     ("/admin", "GET"): PageRow(("admin",), "/admin"),
     ("/admin/units", "POST"): PageRow(("admin",), "/admin/units"),
     ("/admin/units/<code>", "GET"): PageRow(("admin",), "/admin/units/{unit}"),
@@ -76,6 +85,15 @@ MATRIX: dict[tuple[str, str], PageRow] = {
         WRITERS, "/members/{member}/involvement/1/transitions", scoped=True),
     ("/members/<int:member_id>/benefit-limits", "POST"): PageRow(
         WRITERS, "/members/{member}/benefit-limits", scoped=True),
+    # The decline form before the confirmation: confirming takes the claim away.
+    ("/members/<int:member_id>/claims/<code>/decline", "GET"): PageRow(
+        WRITERS, "/members/{member}/claims/buddy_assigned/decline", scoped=True),
+    ("/members/<int:member_id>/claims/<code>/decline", "POST"): PageRow(
+        WRITERS, "/members/{member}/claims/buddy_assigned/decline", scoped=True),
+    ("/members/<int:member_id>/claims/<code>/confirm", "POST"): PageRow(
+        WRITERS, "/members/{member}/claims/buddy_assigned/confirm", scoped=True),
+    ("/units/<code>/claims", "GET"): PageRow(RECORD_READERS, "/units/{unit}/claims",
+                                             scoped=True),
     ("/readiness", "GET"): PageRow(AWARDERS, "/readiness"),
     ("/readiness/award", "POST"): PageRow(AWARDERS, "/readiness/award"),
     ("/reports", "GET"): PageRow(REPORTERS, "/reports"),
@@ -97,11 +115,18 @@ def test_every_page_route_is_in_the_matrix(app):
 
 
 @pytest.fixture
-def world(db_url, unit, member):
-    """Units A (in scope) and B; a member in each; a signed-in-able user per role."""
+def world(db_url, unit, member, catalogue):
+    """Units A (in scope) and B; a member in each, each with a claim waiting; a
+    signed-in-able user per role."""
     unit("unit-a")
     unit("unit-b")
     inside, outside = member(unit="unit-a"), member(unit="unit-b")
+    with unit_of_work(db_url) as s:
+        for someone in (inside, outside):
+            milestones.claim(s, catalogue, s.get_one(Member, someone), "buddy_assigned",
+                             Actor("the member", "member"), TZ)
+        registered = s.scalar(select(Event.id).where(Event.member_id == inside,
+                                                     Event.machine == PATHWAY))
     with unit_of_work(db_url) as s:
         users = {}
         for role in ROLES:
@@ -114,7 +139,7 @@ def world(db_url, unit, member):
         spare, _ = create_user(s, "spare", "viewer", all_units=True)
         token = sign_in.create_invitation(s, spare, "test")
     return {"inside": inside, "outside": outside, "users": users, "spare": spare.id,
-            "token": token}
+            "token": token, "event": registered}
 
 
 def csrf(client, page: str = "/sign-in") -> str:
@@ -136,7 +161,7 @@ def signed_in_client(app, role):
 def address(row: PageRow, world, *, inside: bool = True) -> str:
     return row.address.format(member=world["inside" if inside else "outside"],
                               unit="unit-a" if inside else "unit-b", user=world["spare"],
-                              token=world["token"])
+                              token=world["token"], event=world["event"])
 
 
 GUARDED = [key for key, row in MATRIX.items() if row.who != PUBLIC]

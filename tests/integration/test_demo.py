@@ -58,6 +58,14 @@ def test_demo_loads_the_papers_service_and_every_instance_replays(db_url):
             assert triggers.get(trigger, 0) > 0, trigger
         assert s.scalar(select(func.count()).where(Event.trigger == "advance",
                                                    Event.override.is_(True))) > 0
+        # The member's voice: views given with moves and added later, a claim waiting and
+        # one declined.
+        for trigger in ("member_view", "claim", "decline"):
+            assert triggers.get(trigger, 0) > 0, trigger
+        assert s.scalar(select(func.count()).where(Event.trigger == "advance",
+                                                   Event.member_view.is_not(None))) > 0
+        assert s.scalar(select(func.count()).select_from(Instance)
+                        .where(Instance.state == "claimed")) > 0
         exits = list(s.scalars(select(Event).where(Event.trigger == "exit")))
         assert all(e.exit_reason and e.note for e in exits)
         assert all(e.note for e in s.scalars(select(Event).where(Event.trigger == "achieve")))

@@ -215,7 +215,8 @@ def test_award_at_an_unknown_level(board_folder: Path) -> None:
 
 def test_malformed_yaml_names_file_and_line(board_folder: Path) -> None:
     _edit(board_folder, "milestone.yaml",
-          lambda s: s.replace("states: [not_achieved, achieved]", "states: [not_achieved, achieved"))
+          lambda s: s.replace("states: [not_achieved, claimed, achieved, declined]",
+                              "states: [not_achieved, claimed, achieved, declined"))
     faults = _faults(board_folder)
     assert any(f.startswith("milestone.yaml: line ") and "not valid YAML" in f for f in faults)
 
@@ -248,7 +249,7 @@ def test_missing_required_key_at_the_top(board_folder: Path) -> None:
 
 def test_missing_required_key_in_a_transition(board_folder: Path) -> None:
     _edit(board_folder, "milestone.yaml",
-          lambda s: s.replace("{trigger: achieve, source: not_achieved, dest: achieved}",
+          lambda s: s.replace("{trigger: achieve, source: [not_achieved, declined], dest: achieved}",
                               "{trigger: achieve, dest: achieved}"))
     assert _has(_faults(board_folder), "milestone.yaml", "transitions[0].source", "is required")
 

@@ -189,3 +189,16 @@ def test_evaluate_all_answers_each_guard_in_order() -> None:
 def test_unknown_guard_kind_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown guard kind"):
         evaluate(Guard("weather", "sunny", None, "advisory"), facts(), CATALOGUE)
+
+
+# member_agrees ------------------------------------------------------------------------------
+
+
+def test_member_agrees_is_met_only_when_the_move_carries_their_yes() -> None:
+    guard = Guard("member_agrees", None, None, "advisory")
+    unmet = evaluate(guard, facts(), CATALOGUE)
+    assert not unmet.met
+    assert unmet.criterion == "member_agrees"
+    assert unmet.description == ("The member agrees with this move (their view is recorded "
+                                 "with it)")
+    assert evaluate(guard, facts(member_agrees=True), CATALOGUE).met

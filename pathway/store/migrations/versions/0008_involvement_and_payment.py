@@ -1,6 +1,6 @@
 """Involvement and payment: involvement records and each member's benefit-safe limits.
 
-Revision ID: 0008_involvement
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-02 01:10:00
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_involvement'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
