@@ -72,7 +72,10 @@ def _state_words(catalogue: Catalogue, kind: str, machine: str, state: str | Non
 
 
 def _what(catalogue: Catalogue, member: Member, event: Event, unit: str) -> str:
-    """``Advance: Level 1 – … to Level 2 – …``; ``Training “Speaking out”: complete``."""
+    """``Advance: Level 1 – … to Level 2 – …``; ``Training “Speaking out”: complete``.
+
+    ``unit`` is the unit's name: people know units by name, not by code.
+    """
     prefix, _, code = event.machine.partition(":")
     trigger = readable(event.trigger)
     if event.trigger == MEMBER_VIEW:
@@ -100,38 +103,38 @@ def _takes_a_view(event: Event) -> bool:
 
 def moves_of(session: Session, catalogue: Catalogue, member: Member) -> list[HistoryEntry]:
     """Every move of the member's pathway, newest first, each with their latest view of it."""
-    rows = session.execute(select(Event, Unit.code).join(Unit, Unit.id == Event.unit_id)
+    rows = session.execute(select(Event, Unit.code, Unit.name).join(Unit, Unit.id == Event.unit_id)
                            .where(Event.member_id == member.id, Event.machine == PATHWAY,
                                   Event.trigger.not_in((MEMBER_VIEW, ERASE)))
                            .order_by(Event.id.desc())).all()
-    views = voice.latest_views(session, [event for event, _ in rows])
-    return [HistoryEntry(what=_what(catalogue, member, event, unit), machine=event.machine,
+    views = voice.latest_views(session, [event for event, _, _ in rows])
+    return [HistoryEntry(what=_what(catalogue, member, event, unit_name), machine=event.machine,
                          actor=event.actor, at=clock.as_utc(event.at),
                          effective_at=clock.as_utc(event.effective_at), unit=unit,
                          reason=event.reason, note=event.note, override=event.override,
                          unmet=list(event.unmet or []), event_id=event.id,
                          view=views.get(event.id), takes_a_view=True)
-            for event, unit in rows]
+            for event, unit, unit_name in rows]
 
 
 def history_of(session: Session, catalogue: Catalogue, member: Member,
                shown: int = HISTORY_SHOWN) -> tuple[list[HistoryEntry], int]:
     """The member's latest events, newest first, in words (and how many there are in all)."""
     # events_query's rows, newest first
-    newest_first = (select(Event, Unit.code).join(Unit, Unit.id == Event.unit_id)
+    newest_first = (select(Event, Unit.code, Unit.name).join(Unit, Unit.id == Event.unit_id)
                     .where(Event.member_id == member.id).order_by(Event.id.desc()).limit(shown))
     rows = session.execute(newest_first).all()
-    views = voice.latest_views(session, [event for event, _ in rows
+    views = voice.latest_views(session, [event for event, _, _ in rows
                                          if _takes_a_view(event)])
     total = int(session.scalar(select(func.count()).select_from(Event)
                                .where(Event.member_id == member.id)) or 0)
-    return [HistoryEntry(what=_what(catalogue, member, event, unit), machine=event.machine,
+    return [HistoryEntry(what=_what(catalogue, member, event, unit_name), machine=event.machine,
                          actor=event.actor, at=clock.as_utc(event.at),
                          effective_at=clock.as_utc(event.effective_at), unit=unit,
                          reason=event.reason, note=event.note, override=event.override,
                          unmet=list(event.unmet or []), event_id=event.id,
                          view=views.get(event.id), takes_a_view=_takes_a_view(event))
-            for event, unit in rows], total
+            for event, unit, unit_name in rows], total
 
 
 def member_record(session: Session, catalogue: Catalogue, member: Member,
