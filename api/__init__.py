@@ -67,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         milestones,
         pathways,
         privacy,
+        proposals,
         reports,
         training,
         units,
@@ -77,7 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     privacy.init_app(app)
 
     for module in (health, units, members, pathways, milestones, training, awards, reports,
-                   workflow_views, privacy):
+                   workflow_views, privacy, proposals):
         # reports: a blueprint per app, its schemas built from this app's definitions
         blueprint = (reports.blueprint(app.extensions["pathway_catalogue"])
                      if module is reports else module.blp)

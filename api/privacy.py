@@ -95,6 +95,16 @@ class ChangeSchema(Schema):
     reason = fields.String(required=True, allow_none=True)
 
 
+class ExportProposalSchema(Schema):
+    id = fields.Integer(required=True)
+    unit = fields.String(required=True, allow_none=True,
+                         metadata={"description": "None: for the whole service."})
+    title = fields.String(required=True)
+    detail = fields.String(required=True)
+    state = fields.String(required=True)
+    raised_at = fields.AwareDateTime(required=True)
+
+
 class ExportSchema(Schema):
     exported_at = fields.AwareDateTime(required=True)
     member = fields.Nested(ExportMemberSchema, required=True)
@@ -111,6 +121,9 @@ class ExportSchema(Schema):
     changes = fields.List(fields.Nested(ChangeSchema), required=True,
                           metadata={"description": "Changes to the member's details, oldest "
                                                    "first."})
+    proposals = fields.List(fields.Nested(ExportProposalSchema), required=True, metadata={
+        "description": "Proposals the member raised under their name on the proposals board "
+                       "(anonymous ones store no author, so none are anyone's)."})
 
 
 class ErasureRequestSchema(Schema):

@@ -26,7 +26,7 @@ from pathway.engine import PATHWAY, Actor, Firing, Outcome, fire
 from pathway.errors import Conflict, InvalidInput
 from pathway.events import event_view, events_query
 from pathway.facts import completions_of, instances_of, training_record
-from pathway.people import changes
+from pathway.people import changes, proposals
 from pathway.people.audit import access_log_query, access_view
 from pathway.people.members import pathway_of
 from pathway.progress import pathway_summary
@@ -133,6 +133,8 @@ def export(session: Session, catalogue: Catalogue, member: Member, zone: ZoneInf
                    "last_used_at": _utc_or_none(u.last_used_at)} for u in users],
         "changes": [changes.change_view(c)
                     for c in session.scalars(changes.changes_query(member_id=member.id))],
+        # Raised under their name; anonymous proposals have no author, so none are theirs.
+        "proposals": proposals.raised_by_member(session, member.id),
     }
 
 
@@ -179,6 +181,7 @@ def erase(session: Session, catalogue: Catalogue, member: Member, reason: str, a
                     .values(name=ERASED_USER_NAME).execution_options(synchronize_session=False))
     _scrub_stored_answers(session, member.id)
     changes.clear_reasons(session, member.id)
+    proposals.erase_member_text(session, member.id, ERASED_USER_NAME)
     member.display_name = None
     member.erased_at = clock.now()
     session.flush()
