@@ -62,6 +62,7 @@ from api.pages import (  # noqa: E402, F401
     admin,
     me,
     members,
+    proposals,
     readiness,
     reports,
     sign_in,

@@ -80,6 +80,15 @@ def _unit_in_scope(session: Session, scope: Scope, code: str) -> Unit:
     return unit
 
 
+def board_units(session: Session, caller: Caller) -> list[Unit]:
+    """The units whose boards the caller sees (and may raise proposals for), by code."""
+    statement = select(Unit).order_by(Unit.code)
+    unit_ids = scope_of(session, caller).unit_ids
+    if unit_ids is not None:
+        statement = statement.where(Unit.id.in_(sorted(unit_ids)))
+    return list(session.scalars(statement))
+
+
 def visible_proposal(session: Session, caller: Caller, proposal_id: int) -> Proposal:
     """The proposal, or NotFound when absent or on a board the caller does not see."""
     proposal = session.get(Proposal, proposal_id)

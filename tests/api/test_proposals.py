@@ -74,7 +74,8 @@ def test_every_move_needs_a_note_and_follows_the_lifecycle(client, member, auth)
     assert no_note.status_code == 422
     assert "note" in no_note.get_json()["errors"]
     blank = client.post(url, json={"trigger": "red", "note": "   "}, headers=admin)
-    assert blank.status_code == 422 and "note" in blank.get_json()["errors"]
+    assert blank.status_code == 422
+    assert "note" in blank.get_json()["errors"]
 
     too_soon = client.post(url, json={"trigger": "green", "note": "Done"}, headers=admin)
     assert too_soon.status_code == 409
@@ -82,11 +83,13 @@ def test_every_move_needs_a_note_and_follows_the_lifecycle(client, member, auth)
     assert too_soon.get_json()["allowed"] == ["red", "amber", "not_adopted"]
 
     unknown = client.post(url, json={"trigger": "purple", "note": "?"}, headers=admin)
-    assert unknown.status_code == 422 and "trigger" in unknown.get_json()["errors"]
+    assert unknown.status_code == 422
+    assert "trigger" in unknown.get_json()["errors"]
 
     stale = client.post(url, json={"trigger": "red", "note": "Not this year",
                                    "expected_version": 7}, headers=admin)
-    assert stale.status_code == 409 and stale.get_json()["error"] == "version_conflict"
+    assert stale.status_code == 409
+    assert stale.get_json()["error"] == "version_conflict"
 
     no = client.post(url, json={"trigger": "not_adopted",
                                 "note": "The kitchen contract fixes the hours."},
@@ -94,7 +97,8 @@ def test_every_move_needs_a_note_and_follows_the_lifecycle(client, member, auth)
     assert no.status_code == 201
     assert no.get_json()["proposal"]["triggers"] == []
     again = client.post(url, json={"trigger": "amber", "note": "Try again"}, headers=admin)
-    assert again.status_code == 409 and again.get_json()["error"] == "invalid_trigger"
+    assert again.status_code == 409
+    assert again.get_json()["error"] == "invalid_trigger"
 
 
 def test_a_forum_decision_is_kept_on_the_card_without_changing_its_state(client, member, auth):
@@ -117,7 +121,8 @@ def test_a_forum_decision_is_kept_on_the_card_without_changing_its_state(client,
     assert {"forum", "decision"} <= set(bad.get_json()["errors"])
     future = client.post(f"{V1}/proposals/{card['id']}/forum-decision", json={
         "forum": "Carers' forum", "on": "2100-01-01", "decision": "rejected"}, headers=admin)
-    assert future.status_code == 422 and "on" in future.get_json()["errors"]
+    assert future.status_code == 422
+    assert "on" in future.get_json()["errors"]
 
 
 def test_the_board_is_scoped_newest_change_first_and_filtered(client, member, auth, unit):
