@@ -20,12 +20,12 @@ from pathway.people import proposals
 from workflows.vocabulary import AMBER, GREEN, NOT_ADOPTED, RAISED, RED
 
 BOARD_SIZE = 200
-# The board's columns in words: (heading, hint, tag colour).
-COLUMNS: dict[str, tuple[str, str, str]] = {
-    RAISED: ("Raised", "New: not looked at yet.", "grey"),
-    RED: ("Red", "Not now: the note says why.", "red"),
-    AMBER: ("Amber", "Being worked on.", "orange"),
-    GREEN: ("Green", "Done: you said, we did.", "green"),
+# The board's columns in words: (heading, hint). Their tags' colours are the template's.
+COLUMNS: dict[str, tuple[str, str]] = {
+    RAISED: ("Raised", "New: not looked at yet."),
+    RED: ("Red", "Not now: the note says why."),
+    AMBER: ("Amber", "Being worked on."),
+    GREEN: ("Green", "Done: you said, we did."),
 }
 NOT_ADOPTED_WORDS = "Not adopted"
 MOVE_WORDS = {RED: "Move to red", AMBER: "Move to amber", GREEN: "Move to green",

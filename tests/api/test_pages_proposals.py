@@ -95,6 +95,7 @@ def test_a_coordinator_moves_a_card_with_a_note_and_records_a_forum_decision(cli
     assert "Garden benches" in element_text(board, "column-amber") or \
         "Amber (1)" in text(board)
     assert "Moved to amber" in text(board)
+    assert '<strong class="nhsuk-tag nhsuk-tag--orange">Amber</strong>' in board
     assert "Quotes requested" in text(board)
 
     stale = client.post(f"/proposals/{proposal_id}/move", data={
