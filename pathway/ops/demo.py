@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from pathway import clock
 from pathway.engine import PATHWAY, Actor, Firing, fire
 from pathway.facts import expires_on
+from pathway.ops import demo_proposals
 from pathway.people.access import Caller
 from pathway.people.members import register_member, transfer
 from pathway.people.units import create_unit
@@ -599,6 +600,8 @@ class _Load:
             story.tell()
             if kind == "service_user" and story.status != EXITED:
                 self.occupied[member.unit_id] += 1
+        # The proposals board ("you said, we did"): a few cards in every column.
+        demo_proposals.load(self.session, self.catalogue, self.zone)
         return self.summary
 
     def plan_members(self) -> list[tuple[str, date, str | None]]:
