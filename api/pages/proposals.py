@@ -105,6 +105,11 @@ def raise_proposal() -> Response | tuple[str, int]:
             errors.update({field: messages[0] for field, messages in error.errors.items()})
         except NotFound:
             errors["unit"] = "Choose one of your units or the whole service"
+        except PathwayError as error:
+            db_session().rollback()
+            return proposals_page(refusal=f"Nothing was raised: {error.message} You can "
+                                          "still raise it anonymously.", status=409,
+                                  raised=entered)
     if errors:
         db_session().rollback()
         return proposals_page(errors=errors, status=422, raised=entered)

@@ -30,7 +30,14 @@ from pathway.people import changes, proposals
 from pathway.people.audit import access_log_query, access_view
 from pathway.people.members import pathway_of
 from pathway.progress import pathway_summary
-from pathway.store.models import ChangeRecord, Event, IdempotentResponse, Member, User
+from pathway.store.models import (
+    ChangeRecord,
+    Event,
+    IdempotentResponse,
+    Member,
+    Proposal,
+    User,
+)
 from workflows.schema import Catalogue
 from workflows.vocabulary import ERASE
 
@@ -83,6 +90,14 @@ def _no_new_text_after_erasure(session: Session, _context: Any, _instances: Any)
             member = session.get(Member, written.member_id)
             if member is not None:
                 refuse_text_after_erasure(session, member, "a reason or note")
+        # A proposal raised under the name of an erased member's account is text about them.
+        if isinstance(written, Proposal) and written.author_user_id is not None:
+            with session.no_autoflush:
+                author = session.get(User, written.author_user_id)
+                member = (session.get(Member, author.member_id)
+                          if author is not None and author.member_id is not None else None)
+            if member is not None:
+                refuse_text_after_erasure(session, member, "a proposal under their name")
 
 
 def restore_personal_data(session: Session, member: Member, reason: str, actor: Actor) -> None:

@@ -215,3 +215,16 @@ def test_export_and_erasure_cover_proposals_raised_under_the_members_name(client
     assert titles == {"[erased]", "Anonymous worry"}
     with unit_of_work(db_url, write=False) as s:
         assert integrity.check(s, catalogue).proposals == []
+
+
+def test_while_an_erasure_holds_a_proposal_under_the_members_name_is_refused(client, member,
+                                                                            auth):
+    sam = member("service_user", "cefn-yr-afon")
+    as_member = auth("member", member_id=sam, name="Sam")
+    admin = auth("admin")
+    assert client.post(f"{V1}/members/{sam}/erase", json={"reason": "SR-9"},
+                       headers=admin).status_code == 201
+    named = _raise(client, as_member)
+    assert named.status_code == 409
+    assert named.get_json()["error"] == "erased"
+    assert _raise(client, as_member, anonymous=True).status_code == 201
