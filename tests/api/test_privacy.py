@@ -121,7 +121,7 @@ def test_export_holds_everything_about_the_member(client, auth, member, db_url, 
     assert answer.status_code == 200
     body = answer.get_json()
     assert set(body) == {"exported_at", "member", "unit", "pathway", "instances", "events",
-                         "accreditations", "access_log", "users", "changes"}
+                         "accreditations", "access_log", "users", "changes", "proposals"}
     assert body["member"]["display_name"] == NAME
     assert body["member"]["erased_at"] is None
     assert body["unit"]["code"] == "cefn-yr-afon"
