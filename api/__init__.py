@@ -68,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         milestones,
         pathways,
         privacy,
+        proposals,
         reports,
         training,
         units,
@@ -79,7 +80,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     privacy.init_app(app)
 
     for module in (health, units, members, pathways, milestones, training, awards, reports,
-                   workflow_views, privacy, involvement, voice):
+                   workflow_views, privacy, involvement, voice,
+                   proposals):
         # reports: a blueprint per app, its schemas built from this app's definitions
         blueprint = (reports.blueprint(app.extensions["pathway_catalogue"])
                      if module is reports else module.blp)

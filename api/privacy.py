@@ -117,6 +117,16 @@ class ExportBenefitLimitsSchema(Schema):
     updated_by = fields.String(required=True)
 
 
+class ExportProposalSchema(Schema):
+    id = fields.Integer(required=True)
+    unit = fields.String(required=True, allow_none=True,
+                         metadata={"description": "None: for the whole service."})
+    title = fields.String(required=True)
+    detail = fields.String(required=True)
+    state = fields.String(required=True)
+    raised_at = fields.AwareDateTime(required=True)
+
+
 class ExportSchema(Schema):
     exported_at = fields.AwareDateTime(required=True)
     member = fields.Nested(ExportMemberSchema, required=True)
@@ -136,6 +146,11 @@ class ExportSchema(Schema):
     involvement = fields.List(fields.Nested(ExportInvolvementSchema), required=True, metadata={
         "description": "Involvement booked for the member, with its notes and reasons."})
     benefit_limits = fields.Nested(ExportBenefitLimitsSchema, required=True, allow_none=True)
+
+
+    proposals = fields.List(fields.Nested(ExportProposalSchema), required=True, metadata={
+        "description": "Proposals the member raised under their name on the proposals board "
+                       "(anonymous ones store no author, so none are anyone's)."})
 
 
 class ErasureRequestSchema(Schema):

@@ -18,12 +18,13 @@ from pathway.store.paging import page_of as page_of_list
 from workflows.diagram import guard_words, mermaid
 from workflows.machine import compile_definition
 from workflows.schema import MEMBER_KINDS, Definition
-from workflows.vocabulary import MACHINE_KINDS
+from workflows.vocabulary import BOARD_MACHINES, MACHINE_KINDS
 
 blp = Blueprint("workflows", __name__,
                 description="The workflow definitions in force: levels, transitions and guards.")
 
-MACHINES = MACHINE_KINDS
+# A member's machines, and the service's own (the proposals board).
+MACHINES = (*MACHINE_KINDS, *BOARD_MACHINES)
 # The document's examples come from the shipped definitions, the ones a new reader knows.
 _SHIPPED = workflows.load(workflows.DEFAULT_FOLDER).pathway_for(MEMBER_KINDS[0])
 _FIRST_MOVE = _SHIPPED.transitions[0]
@@ -38,7 +39,8 @@ class WorkflowSummarySchema(Schema):
                              metadata={"description": "The member kinds it applies to."})
     version = fields.Integer(required=True)
     machine = fields.String(required=True, validate=validate.OneOf(MACHINES),
-                            metadata={"description": "pathway, or the lifecycle it defines."})
+                            metadata={"description": "pathway, the lifecycle it defines, or "
+                                                   "`proposal` (the proposals board)."})
     title = fields.String(required=True)
 
 

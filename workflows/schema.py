@@ -26,6 +26,7 @@ from workflows.guards import (
     REFERS_TO_MODULE,
 )
 from workflows.vocabulary import (
+    BOARD_MACHINES,
     BUILT_IN_TRIGGERS,
     ENTERS_LEVEL,
     INVOLVEMENT,
@@ -33,6 +34,8 @@ from workflows.vocabulary import (
     LIFECYCLES,
     MACHINE_KINDS,
     PATHWAY,
+    PROPOSAL,
+    PROPOSAL_NEEDS,
     STATUS_TRIGGERS,
 )
 
@@ -303,8 +306,8 @@ def _read_definition(reader: _Reader, data: dict[str, Any]) -> Definition | None
         if data.get("version") is None:
             reader.fault("version", "is required: a whole number of at least 1")
         version = 1
-    if machine not in MACHINE_KINDS:
-        reader.fault("machine", f"must be one of: {', '.join(MACHINE_KINDS)}")
+    if machine not in (*MACHINE_KINDS, *BOARD_MACHINES):
+        reader.fault("machine", f"must be one of: {', '.join((*MACHINE_KINDS, *BOARD_MACHINES))}")
         return None
     applies_raw = data.get("applies_to", "all")
     applies = list(MEMBER_KINDS) if applies_raw == "all" else applies_raw
@@ -509,6 +512,7 @@ def _check_references(catalogue: Catalogue, faults: list[str]) -> None:
     involvement.check_levels(catalogue, {level for d in catalogue.definitions.values()
                                          for level in d.states if d.machine == PATHWAY},
                              faults)
+    _check_board(catalogue, faults)
     for definition in catalogue.definitions.values():
         # The service fires these triggers and reads these states by name.
         triggers, states = LIFECYCLE_NEEDS.get(definition.machine, ((), ()))
@@ -520,6 +524,31 @@ def _check_references(catalogue: Catalogue, faults: list[str]) -> None:
             if state not in definition.states:
                 faults.append(f"{definition.source_file}: states: the {definition.machine} "
                               f"lifecycle needs a state {state!r}")
+
+
+def _check_board(catalogue: Catalogue, faults: list[str]) -> None:
+    """The proposals board needs its one lifecycle, with every state and trigger it shows."""
+    boards = [d for d in catalogue.definitions.values() if d.machine == PROPOSAL]
+    if len(boards) != 1:
+        faults.append(f"{catalogue.folder}: {PROPOSAL} lifecycle: "
+                      f"exactly one definition needed, found {len(boards)}")
+        return
+    board = boards[0]
+    triggers, states = PROPOSAL_NEEDS
+    for state in states:
+        if state not in board.states:
+            faults.append(f"{board.source_file}: states: the {PROPOSAL} lifecycle needs a "
+                          f"state {state!r}")
+    for trigger in triggers:
+        if trigger not in board.triggers:
+            faults.append(f"{board.source_file}: transitions: the {PROPOSAL} lifecycle needs "
+                          f"a transition for the trigger {trigger!r}")
+    for transition in board.transitions:
+        # The board names each move after where it leads ("Move to amber").
+        if transition.trigger != transition.dest:
+            faults.append(f"{board.source_file}: transitions: the trigger "
+                          f"{transition.trigger!r} leads to {transition.dest!r}; a {PROPOSAL} "
+                          f"trigger is named after the state it leads to")
 
 
 def load_folder(folder: str | Path) -> Catalogue:

@@ -144,3 +144,21 @@ class MachineRef:
 
 
 PATHWAY_MACHINE: Final = MachineRef.pathway()
+
+
+# --- The proposals board ("you said, we did"): a service's machine, not a member's ---------
+# Proposals are kept in their own tables, one row per proposal; the lifecycle is YAML like the
+# others and its triggers are named after the state each leads to.
+PROPOSAL: Final = "proposal"
+BOARD_MACHINES: Final = (PROPOSAL,)
+RAISED: Final = "raised"  # where every proposal starts: no trigger leads here
+RED: Final = "red"  # not now, with the reason shown
+AMBER: Final = "amber"  # being worked on
+GREEN: Final = "green"  # done: "we did"
+NOT_ADOPTED: Final = "not_adopted"  # shown back with its reason
+PROPOSAL_STATES: Final = (RAISED, RED, AMBER, GREEN, NOT_ADOPTED)
+# Each trigger is the name of the state it leads to.
+PROPOSAL_TRIGGERS: Final = (RED, AMBER, GREEN, NOT_ADOPTED)
+RAISE: Final = "raise"  # the first event of every proposal's history
+FORUM_DECISION: Final = "forum_decision"  # kept on the history; the state stays
+PROPOSAL_NEEDS: Final = (PROPOSAL_TRIGGERS, PROPOSAL_STATES)

@@ -63,6 +63,7 @@ from api.pages import (  # noqa: E402, F401
     involvement,
     me,
     members,
+    proposals,
     readiness,
     reports,
     sign_in,

@@ -27,6 +27,9 @@ NAVIGATION = {
     "viewer": [("Reports", "/reports")],
     "member": [("My pathway", "/me")],
 }
+# The proposals board ("you said, we did") is every role's.
+for _menu in NAVIGATION.values():
+    _menu.append(("Proposals", "/proposals"))
 
 
 @pages.app_context_processor

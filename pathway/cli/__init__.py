@@ -295,7 +295,7 @@ def check_command() -> None:
     config = settings()
     with unit_of_work(config.database_url, write=False) as session:
         report = integrity.check(session, workflows.load(config.workflows), config.timezone)
-    for problem in [*report.problems, *report.ledger]:
+    for problem in [*report.problems, *report.ledger, *report.proposals]:
         click.echo(str(problem))
     click.echo(report.summary())
     if not report.holds:

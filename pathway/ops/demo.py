@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from pathway import clock
 from pathway.engine import PATHWAY, Actor, Firing, fire
 from pathway.facts import expires_on
+from pathway.ops import demo_proposals
 from pathway.ops.demo_involvement import book_demo_involvement
 from pathway.people import voice
 from pathway.people.access import Caller
@@ -631,6 +632,8 @@ class _Load:
         self.summary.events += book_demo_involvement(self.session, self.catalogue,
                                                      self.still_involved, self.zone, self.today)
         self.voices()
+        # The proposals board ("you said, we did"): a few cards in every column.
+        demo_proposals.load(self.session, self.catalogue, self.zone)
         return self.summary
 
     def voices(self) -> None:

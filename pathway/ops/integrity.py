@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from pathway.config import Settings
 from pathway.engine import definition_for
 from pathway.errors import NotFound
+from pathway.people import proposals
 from pathway.store import ledger
 from pathway.store.models import Event, Instance, Member
 from workflows.machine import CompiledWorkflow, TriggerNotAllowed, compile_definition, split_state
@@ -51,18 +52,24 @@ class CheckReport:
     problems: list[Problem] = field(default_factory=list)
     # Where the distribution ledger (derived from the events) disagrees with their replay.
     ledger: list[str] = field(default_factory=list)
+    # Where a proposal's history on the board disagrees with its replay through the machine.
+    proposals: list[str] = field(default_factory=list)
 
     @property
     def holds(self) -> bool:
-        return not self.problems and not self.ledger
+        return not self.problems and not self.ledger and not self.proposals
 
     def summary(self) -> str:
         head = f"{self.instances} instances, {self.events} events checked"
         differs = (f"the distribution ledger differs from the events in {len(self.ledger)} "
                    f"place{'s' if len(self.ledger) != 1 else ''} ('pathway ledger rebuild' "
                    "remakes it)")
+        if self.proposals:
+            head += (f"; {len(self.proposals)} proposal "
+                     f"problem{'s' if len(self.proposals) != 1 else ''} found")
         if not self.problems:
-            return f"{head}: all hold" + (f"; {differs}" if self.ledger else "")
+            held = "all hold" if not self.proposals else "every instance holds"
+            return f"{head}: {held}" + (f"; {differs}" if self.ledger else "")
         found = f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''} found"
         return f"{head}, {differs}: {found}" if self.ledger else f"{head}: {found}"
 
@@ -129,6 +136,7 @@ def check(session: Session, catalogue: Catalogue, zone: ZoneInfo | None = None) 
         current.append(row)
     if current:
         _check_instance(current, replayer, report)
+    report.proposals = proposals.replay_faults(session, catalogue)
     return report
 
 

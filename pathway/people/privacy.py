@@ -28,7 +28,7 @@ from pathway.engine import PATHWAY, Actor, Firing, Outcome, fire
 from pathway.errors import Conflict, InvalidInput
 from pathway.events import event_view, events_query
 from pathway.facts import completions_of, instances_of, training_record
-from pathway.people import changes
+from pathway.people import changes, proposals
 from pathway.people.audit import access_log_query, access_view
 from pathway.people.members import pathway_of
 from pathway.progress import pathway_summary
@@ -39,6 +39,7 @@ from pathway.store.models import (
     IdempotentResponse,
     InvolvementRecord,
     Member,
+    Proposal,
     User,
 )
 from workflows.schema import Catalogue
@@ -101,6 +102,14 @@ def _no_new_text_after_erasure(session: Session, _context: Any, _instances: Any)
             member = session.get(Member, written.member_id)
             if member is not None:
                 refuse_text_after_erasure(session, member, "a note or reason")
+        # A proposal raised under the name of an erased member's account is text about them.
+        if isinstance(written, Proposal) and written.author_user_id is not None:
+            with session.no_autoflush:
+                author = session.get(User, written.author_user_id)
+                member = (session.get(Member, author.member_id)
+                          if author is not None and author.member_id is not None else None)
+            if member is not None:
+                refuse_text_after_erasure(session, member, "a proposal under their name")
 
 
 def restore_personal_data(session: Session, member: Member, reason: str, actor: Actor) -> None:
@@ -151,6 +160,8 @@ def export(session: Session, catalogue: Catalogue, member: Member, zone: ZoneInf
                    "last_used_at": _utc_or_none(u.last_used_at)} for u in users],
         "changes": [changes.change_view(c)
                     for c in session.scalars(changes.changes_query(member_id=member.id))],
+        # Raised under their name; anonymous proposals have no author, so none are theirs.
+        "proposals": proposals.raised_by_member(session, member.id),
         **_involvement_export(session, member.id),
     }
 
@@ -221,6 +232,7 @@ def erase(session: Session, catalogue: Catalogue, member: Member, reason: str, a
     scrubbed += _scrub_views(session, member.id)
     _scrub_stored_answers(session, member.id)
     changes.clear_reasons(session, member.id)
+    proposals.erase_member_text(session, member.id, ERASED_USER_NAME)
     member.display_name = None
     member.erased_at = clock.now()
     session.flush()

@@ -366,3 +366,52 @@ class BenefitLimitSetting(Base):
     custom_limit_pence: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str] = mapped_column(String(120))
+
+
+class Proposal(Base):
+    """A proposed development of the service on the "you said, we did" board.
+
+    Not a member's machine: the service's own, in its own table. ``unit_id`` is None for the
+    whole service; ``author_user_id`` is None when raised anonymously, so no author is stored
+    at all. The state changes only through ``pathway.people.proposals``, guarded by ``version``.
+    """
+
+    __tablename__ = "proposals"
+    __table_args__ = (Index("ix_proposals_unit_id_updated_at", "unit_id", "updated_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    state: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+
+class ProposalEvent(Base):
+    """An append-only record of one change to a proposal, or a forum's decision on it."""
+
+    __tablename__ = "proposal_events"
+    __table_args__ = (UniqueConstraint("proposal_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    trigger: Mapped[str] = mapped_column(String(64))
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    # Empty, with no user, for an anonymous raise.
+    actor: Mapped[str] = mapped_column(String(120))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A forum's decision (service user and carer forums approve major developments).
+    forum: Mapped[str | None] = mapped_column(String(200))
+    forum_on: Mapped[date | None] = mapped_column(Date)
+    decision: Mapped[str | None] = mapped_column(String(32))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))

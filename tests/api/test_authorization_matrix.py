@@ -50,6 +50,7 @@ class Case:
     unit: str
     n: int
     event_id: int = 0  # the member's latest pathway event
+    proposal: int = 0  # a proposal on the unit's board (rows prepared with "proposal")
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ class Row:
     request: Callable[[Case], tuple[str, dict[str, Any] | None]]
     expect: dict[str, tuple[int, int]]
     public: bool = False
-    prepare: tuple[str, ...] = ()  # "ready" (award criteria met), "awarded", "milestone"
+    # "ready" (award criteria met), "awarded", "milestone"; "proposal": a fresh proposal
+    prepare: tuple[str, ...] = ()
 
 
 def allowed(roles: tuple[str, ...], ok: int, *, out: int | None = None) -> dict[str, tuple[int, int]]:
@@ -81,13 +83,14 @@ def public() -> dict[str, tuple[int, int]]:
 
 
 def path(template: str) -> Callable[[Case], tuple[str, None]]:
-    return lambda c: (V1 + template.format(id=c.member_id, unit=c.unit, n=c.n), None)
+    return lambda c: (V1 + template.format(id=c.member_id, unit=c.unit, n=c.n,
+                                           proposal=c.proposal), None)
 
 
 def post(template: str, body: Callable[[Case], dict[str, Any]],
          ) -> Callable[[Case], tuple[str, dict[str, Any]]]:
     return lambda c: (V1 + template.format(id=c.member_id, unit=c.unit, n=c.n,
-                                           event=c.event_id), body(c))
+                                           event=c.event_id, proposal=c.proposal), body(c))
 
 
 # A unit endpoint's scope is the unit's own: members see no unit by code (their record names
@@ -218,6 +221,23 @@ MATRIX: dict[tuple[str, str], Row] = {
     (f"{V1}/members/<int:member_id>/restore-personal-data", "POST"): Row(post(
         "/members/{id}/restore-personal-data", lambda c: {"reason": "The member asked to be named"}),
         record(ADMIN, 201), prepare=("erased",)),
+
+    # The proposals board: everyone reads and raises on the boards of their units (a member:
+    # their own unit's) and the whole service's; coordinators and admins move cards.
+    (f"{V1}/proposals", "GET"): Row(path("/proposals"), allowed(EVERYONE, 200)),
+    (f"{V1}/proposals", "POST"): Row(post("/proposals", lambda c: {
+        "unit": c.unit, "title": f"Proposal {c.n}", "detail": "More evening activities"}),
+        record(EVERYONE, 201)),
+    (f"{V1}/proposals/<int:proposal_id>", "GET"): Row(path("/proposals/{proposal}"),
+                                                      record(EVERYONE, 200)),
+    (f"{V1}/proposals/<int:proposal_id>/transitions", "POST"): Row(post(
+        "/proposals/{proposal}/transitions",
+        lambda c: {"trigger": "amber", "note": "Talking to the kitchen team"}),
+        record(WRITERS, 201), prepare=("proposal",)),
+    (f"{V1}/proposals/<int:proposal_id>/forum-decision", "POST"): Row(post(
+        "/proposals/{proposal}/forum-decision", lambda c: {
+            "forum": "Service user and carer forum", "on": "2026-03-02",
+            "decision": "approved"}), record(WRITERS, 201), prepare=("proposal",)),
 }
 
 # Not endpoints of the API: files and the OpenAPI document (public by design, see API.md), and
@@ -286,6 +306,15 @@ def _prepare(client: Any, admin: str, member_id: int, steps: tuple[str, ...],
     assert [a.status_code for a in answers] == [201] * len(answers), [a.get_json() for a in answers]
 
 
+def _proposal(client: Any, admin: str, unit_code: str) -> int:
+    """A fresh proposal on a unit's board, raised by an admin."""
+    answer = client.post(f"{V1}/proposals", json={"unit": unit_code, "title": "A proposal",
+                                                  "detail": "Somewhere quiet to read"},
+                         headers={"Authorization": f"Bearer {admin}"})
+    assert answer.status_code == 201, answer.get_json()
+    return int(answer.get_json()["id"])
+
+
 def test_each_role_gets_exactly_its_status_in_and_out_of_scope(client, scoped_world, member,
                                                                token):
     tokens = scoped_world
@@ -304,6 +333,8 @@ def test_each_role_gets_exactly_its_status_in_and_out_of_scope(client, scoped_wo
                             headers={"Authorization": f"Bearer {tokens['admin']}"}).get_json()
         return max(e["id"] for e in events["items"] if e["machine"] == "pathway")
 
+    proposals = {"in": _proposal(client, tokens["admin"], UNIT_A),
+                 "out": _proposal(client, tokens["admin"], UNIT_B)}
     checked = 0
     for (rule, method), row in sorted(MATRIX.items()):
         for role in ROLES:
@@ -312,14 +343,18 @@ def test_each_role_gets_exactly_its_status_in_and_out_of_scope(client, scoped_wo
                 unit_code = UNIT_A if scope == "in" else UNIT_B
                 subject = shared[scope]
                 secret = tokens[f"member-{scope}" if role == "member" else role]
+                proposal = proposals[scope]
                 if method != "GET" and expected < 300:
                     subject = member("service_user", unit_code)
                     _prepare(client, tokens["admin"], subject, row.prepare, own)
                     if role == "member":  # in scope, a member writes on their own record
                         secret = own(subject)
+                    if "proposal" in row.prepare:
+                        proposal = _proposal(client, tokens["admin"], unit_code)
                 url, body = row.request(Case(subject, unit_code, next(counter),
-                                             latest_event(subject) if "<int:event_id>" in rule
-                                             else 0))
+                                             event_id=latest_event(subject)
+                                             if "<int:event_id>" in rule else 0,
+                                             proposal=proposal))
                 answer = client.open(url, method=method, json=body,
                                      headers={"Authorization": f"Bearer {secret}"})
                 checked += 1
@@ -328,7 +363,8 @@ def test_each_role_gets_exactly_its_status_in_and_out_of_scope(client, scoped_wo
                                       f"{answer.status_code}, expected {expected}: "
                                       f"{(answer.get_data(as_text=True) or '')[:200]}")
         if not row.public:
-            url, body = row.request(Case(shared["in"], UNIT_A, next(counter)))
+            url, body = row.request(Case(shared["in"], UNIT_A, next(counter),
+                                         proposal=proposals["in"]))
             anonymous = client.open(url, method=method, json=body)
             checked += 1
             if anonymous.status_code != 401:

@@ -96,6 +96,11 @@ MATRIX: dict[tuple[str, str], PageRow] = {
                                              scoped=True),
     ("/readiness", "GET"): PageRow(AWARDERS, "/readiness"),
     ("/readiness/award", "POST"): PageRow(AWARDERS, "/readiness/award"),
+    ("/proposals", "GET"): PageRow(ROLES, "/proposals?unit={unit}", scoped=True),
+    ("/proposals", "POST"): PageRow(ROLES, "/proposals"),
+    ("/proposals/<int:proposal_id>/move", "POST"): PageRow(WRITERS, "/proposals/1/move"),
+    ("/proposals/<int:proposal_id>/forum-decision", "POST"): PageRow(
+        WRITERS, "/proposals/1/forum-decision"),
     ("/reports", "GET"): PageRow(REPORTERS, "/reports"),
     ("/reports/<name>.csv", "GET"): PageRow(REPORTERS, "/reports/level-distribution.csv"),
     ("/reports/<name>/chart.svg", "GET"): PageRow(REPORTERS, "/reports/level-distribution/chart.svg"),

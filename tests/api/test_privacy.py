@@ -122,7 +122,7 @@ def test_export_holds_everything_about_the_member(client, auth, member, db_url, 
     body = answer.get_json()
     assert set(body) == {"exported_at", "member", "unit", "pathway", "instances", "events",
                          "accreditations", "access_log", "users", "changes", "involvement",
-                         "benefit_limits"}
+                         "benefit_limits", "proposals"}
     assert body["member"]["display_name"] == NAME
     assert body["member"]["erased_at"] is None
     assert body["unit"]["code"] == "cefn-yr-afon"

@@ -42,7 +42,8 @@ def _advance_guards(catalogue: Catalogue, kind: str, source: str):  # type: igno
 
 def test_shipped_definitions_load(shipped: Catalogue) -> None:
     assert set(shipped.definitions) == {"pathway_service_user", "pathway_carer", "pathway_staff",
-                                        "training_module", "milestone", "award", "involvement"}
+                                        "training_module", "milestone", "award", "involvement",
+                                        "proposal"}
     for kind in MEMBER_KINDS:
         assert shipped.pathway_for(kind).levels
     for machine in ("training", "milestone", "award"):
