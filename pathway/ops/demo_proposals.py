@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pathway import clock
+from pathway.ops.demo_sign_ins import demo_member
 from pathway.people import proposals
 from pathway.people.access import Caller
 from pathway.people.users import create_user
@@ -41,14 +42,18 @@ class Card:
     forum: Decision | None = None
 
 
+# The demo member's own unit, so the demo coordinator (who looks after it) and the demo member
+# both find cards there after ``make run``.
+HOME = "home"
+
 CARDS = (
-    Card("cefn-yr-afon", "member", "Later breakfast at weekends",
+    Card(HOME, "member", "Later breakfast at weekends",
          "Breakfast at 8 is early for people whose evening medication makes mornings hard. "
          "Could it run until 10 on Saturdays and Sundays?",
          ((AMBER, "Talking to the kitchen team about a later finish at weekends."),
           (GREEN, "Weekend breakfast now runs until 10am, from this month.")),
          Decision(proposals.APPROVED, "Approved; review after three months.", 40)),
-    Card("cefn-yr-afon", "anonymous", "A quiet room for family visits",
+    Card(HOME, "anonymous", "A quiet room for family visits",
          "Visits happen in the lounge where everyone can hear. A small room would help "
          "families talk.",
          ((RED, "No room is free until the refurbishment next spring; we will look again "
@@ -59,7 +64,7 @@ CARDS = (
          ((AMBER, "Recruiting peer supporters; the forum asked for a three-month pilot first."),),
          Decision(proposals.CHANGES_REQUESTED,
                   "Start with a pilot in one team and report back.", 12)),
-    Card("cefn-yr-afon", "anonymous", "Mobile phones on the ward at night",
+    Card(HOME, "anonymous", "Mobile phones on the ward at night",
          "Let people keep their phones overnight to stay in touch with family.",
          ((NOT_ADOPTED, "The ward's safety policy keeps phones in the office overnight; the "
                         "forum will review the policy next year."),)),
@@ -72,10 +77,11 @@ CARDS = (
 def load(session: Session, catalogue: Catalogue, zone: ZoneInfo) -> int:
     """Put the demo's cards on the board (not committed). Returns how many."""
     units = {u.code: u for u in session.scalars(select(Unit))}
-    ward = units.get("cefn-yr-afon")
+    shown = demo_member(session)
+    ward = session.get(Unit, shown.unit_id) if shown is not None else None
     member = session.scalars(select(Member).where(
         Member.unit_id == (ward.id if ward else -1), Member.display_name.is_not(None),
-        Member.kind == "service_user").order_by(Member.id).limit(1)).first()
+        Member.id != (shown.id if shown else -1)).order_by(Member.id).limit(1)).first()
     staff, _ = create_user(session, "Rhian (ward manager)", "coordinator", all_units=True)
     manager = Caller(user_id=staff.id, name=staff.name, role="coordinator", all_units=True,
                      unit_ids=frozenset())
@@ -87,11 +93,12 @@ def load(session: Session, catalogue: Catalogue, zone: ZoneInfo) -> int:
                                    all_units=False, unit_ids=frozenset(), member_id=member.id)
     count = 0
     for card in CARDS:
-        if card.unit is not None and card.unit not in units:
+        unit = (ward.code if ward else None) if card.unit == HOME else card.unit
+        if card.unit is not None and (unit is None or unit not in units):
             continue
         raiser = raisers.get(card.by, manager)
         proposal = proposals.raise_proposal(
-            session, catalogue, raiser, unit=card.unit, title=card.title, detail=card.detail,
+            session, catalogue, raiser, unit=unit, title=card.title, detail=card.detail,
             anonymous=card.by == "anonymous")
         if card.forum is not None:
             proposals.record_forum_decision(

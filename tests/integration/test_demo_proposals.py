@@ -18,7 +18,8 @@ EVERYWHERE = Caller(user_id=0, name="reader", role="admin", all_units=True,
 
 def test_the_demo_puts_a_card_in_every_column(db_url, unit, member, catalogue):
     unit("ty-celyn")
-    member("service_user", "cefn-yr-afon", display_name="Dylan")
+    member("carer", "cefn-yr-afon", display_name="Alys")  # the demo member: cards on her unit
+    member("service_user", "cefn-yr-afon", display_name="Dylan")  # raises one himself
     with unit_of_work(db_url) as s:
         assert demo_proposals.load(s, catalogue, TZ) == len(demo_proposals.CARDS)
     with unit_of_work(db_url, write=False) as s:
