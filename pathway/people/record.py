@@ -18,11 +18,11 @@ from pathway.people.actions import possible_triggers
 from pathway.people.members import pathway_of
 from pathway.programme import milestones, readiness, training
 from pathway.progress import NextStep, PathwaySummary, next_step, pathway_summary
-from pathway.store.models import Event, Instance, Member, Unit
+from pathway.store.models import Event, Instance, InvolvementRecord, Member, Unit
 from pathway.words import level_words, readable
 from workflows.machine import split_state
 from workflows.schema import Catalogue
-from workflows.vocabulary import ERASE, MEMBER_VIEW
+from workflows.vocabulary import ERASE, INVOLVEMENT, MEMBER_VIEW, MachineRef
 
 HISTORY_SHOWN = 50
 
@@ -71,10 +71,12 @@ def _state_words(catalogue: Catalogue, kind: str, machine: str, state: str | Non
     return words if status == "active" else f"{words} ({status})"
 
 
-def _what(catalogue: Catalogue, member: Member, event: Event, unit: str) -> str:
+def _what(catalogue: Catalogue, member: Member, event: Event, unit: str,
+          bookings: dict[str, str] | None = None) -> str:
     """``Advance: Level 1 – … to Level 2 – …``; ``Training “Speaking out”: complete``.
 
-    ``unit`` is the unit's name: people know units by name, not by code.
+    ``unit`` is the unit's name: people know units by name, not by code. ``bookings`` names
+    involvement records by what and when (``_bookings``), not by their number.
     """
     prefix, _, code = event.machine.partition(":")
     trigger = readable(event.trigger)
@@ -91,9 +93,26 @@ def _what(catalogue: Catalogue, member: Member, event: Event, unit: str) -> str:
         return f"{trigger}: {before} to {after}{leaving}"
     titles = {"training": {m.code: m.title for m in catalogue.modules.values()},
               "award": {a.code: a.title for a in catalogue.awards.values()},
-              "milestone": {m.code: m.title for m in catalogue.milestones_for(member.kind)}}
+              "milestone": {m.code: m.title for m in catalogue.milestones_for(member.kind)},
+              INVOLVEMENT: bookings or {}}
     title = titles.get(prefix, {}).get(code, readable(code))
     return f"{readable(prefix)} “{title}”: {trigger.lower()}"
+
+
+def _bookings(session: Session, catalogue: Catalogue, events: list[Event]) -> dict[str, str]:
+    """The involvement records among ``events``, each as its activity and day."""
+    ids = [int(ref.code) for ref in (MachineRef.parse(e.machine) for e in events)
+           if ref.kind == INVOLVEMENT and ref.code is not None and ref.code.isdigit()]
+    if not ids:
+        return {}
+    named = {}
+    for record_id, activity, day in session.execute(
+            select(InvolvementRecord.id, InvolvementRecord.activity, InvolvementRecord.held_on)
+            .where(InvolvementRecord.id.in_(ids))):
+        known = catalogue.activities.get(activity)
+        title = known.title if known is not None else readable(activity)
+        named[str(record_id)] = f"{title}, {day.day} {day:%B %Y}"
+    return named
 
 
 def _takes_a_view(event: Event) -> bool:
@@ -128,7 +147,9 @@ def history_of(session: Session, catalogue: Catalogue, member: Member,
                                          if _takes_a_view(event)])
     total = int(session.scalar(select(func.count()).select_from(Event)
                                .where(Event.member_id == member.id)) or 0)
-    return [HistoryEntry(what=_what(catalogue, member, event, unit_name), machine=event.machine,
+    bookings = _bookings(session, catalogue, [event for event, _, _ in rows])
+    return [HistoryEntry(what=_what(catalogue, member, event, unit_name, bookings),
+                         machine=event.machine,
                          actor=event.actor, at=clock.as_utc(event.at),
                          effective_at=clock.as_utc(event.effective_at), unit=unit,
                          reason=event.reason, note=event.note, override=event.override,

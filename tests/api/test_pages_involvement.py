@@ -73,6 +73,8 @@ def test_booking_from_the_page_uses_the_rate_and_shows_the_record(
     table = element_text(page, "involvement-table")
     assert "4 June 2025 Community meeting Bus fare 2 Paid £12.00 £3.40 Booked" in table
     assert {"Mark done", "Cancel"} <= {b.split(" Community")[0] for b in buttons(page)}
+    history = text(coordinator.get(f"/members/{member_id}").get_data(as_text=True))
+    assert "Involvement “Community meeting, 4 June 2025”: book" in history  # never a number
 
 
 def test_over_a_limit_the_page_says_so_and_the_members_choice_goes_ahead_with_a_reason(
