@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from workflows.schema import Catalogue, _Reader
@@ -35,6 +35,23 @@ PAYMENTS: Final = (PAID, VOUCHER, DECLINED, VOLUNTEER)
 EARNINGS: Final = (PAID, VOUCHER)
 
 
+class _Dated(Protocol):
+    @property
+    def applies_from(self) -> date: ...
+
+
+_D = TypeVar("_D", bound=_Dated)
+
+
+def applying_on(entries: tuple[_D, ...], day: date) -> _D | None:
+    """Of entries kept oldest first, the latest one applying on or before ``day``."""
+    found = None
+    for entry in entries:
+        if entry.applies_from <= day:
+            found = entry
+    return found
+
+
 @dataclass(frozen=True)
 class Rate:
     applies_from: date
@@ -52,11 +69,7 @@ class Activity:
 
     def rate_on(self, day: date) -> Rate | None:
         """The rate that applied on ``day``: the latest one starting on or before it."""
-        found = None
-        for rate in self.rates:
-            if rate.applies_from <= day:
-                found = rate
-        return found
+        return applying_on(self.rates, day)
 
 
 @dataclass(frozen=True)
@@ -75,11 +88,7 @@ class BenefitRule:
     figures: tuple[Figure, ...]  # oldest first
 
     def figure_on(self, day: date) -> Figure | None:
-        found = None
-        for figure in self.figures:
-            if figure.applies_from <= day:
-                found = figure
-        return found
+        return applying_on(self.figures, day)
 
 
 def _day(reader: _Reader, value: Any, path: str) -> date | None:

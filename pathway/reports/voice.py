@@ -19,21 +19,17 @@ from pathway.reports.scope import Period, Scope
 from pathway.reports.suppression import suppress_rows, suppress_totals
 from pathway.reports.vocabulary import Levels
 from pathway.store.models import Event, Member, Unit
-from workflows.schema import Catalogue
-from workflows.vocabulary import MEMBER_VIEW, PATHWAY_MACHINE
+from workflows.schema import Catalogue, level_triggers
+from workflows.vocabulary import MEMBER_VIEW
 
 COUNTS = (AGREES, DISAGREES, NOT_ASKED, NONE)
 COLUMNS = (*COUNTS, "moves")
 
 
-def level_moves(catalogue: Catalogue) -> tuple[str, ...]:
-    """The triggers the pathway definitions list: each moves a member between levels (the
-    built-in ``register`` and ``rejoin`` start a pathway again, and are not moves)."""
-    found: dict[str, None] = {}
-    for definition in catalogue.definitions.values():
-        if definition.machine == PATHWAY_MACHINE.kind:
-            found.update(dict.fromkeys(definition.triggers))
-    return tuple(found)
+def _level_moves(catalogue: Catalogue) -> tuple[str, ...]:
+    """The pathways' own moves up and down a level (``register`` and ``rejoin`` are starts)."""
+    up, down = level_triggers(catalogue)
+    return (*up, *down)
 
 
 def voice(session: Any, catalogue: Catalogue, scope: Scope, period: Period) -> dict[str, Any]:
@@ -50,7 +46,7 @@ def voice(session: Any, catalogue: Catalogue, scope: Scope, period: Period) -> d
                  .join(Unit, Unit.id == move.unit_id)
                  .outerjoin(newest, newest.c.refers_to == move.id)
                  .outerjoin(latest, latest.id == newest.c.id)
-                 .where(move.machine == PATHWAY, move.trigger.in_(level_moves(catalogue)),
+                 .where(move.machine == PATHWAY, move.trigger.in_(_level_moves(catalogue)),
                         move.effective_at >= period.begins, move.effective_at < period.ends,
                         scope.units(move.unit_id), scope.kinds(Member.kind))
                  .group_by(Unit.code, Member.kind, answer))
