@@ -221,7 +221,8 @@ def erase(session: Session, catalogue: Catalogue, member: Member, reason: str, a
     reason = _checked_reason(reason, "An erasure needs a reason (without personal data).")
     with_text = (Event.member_id == member.id) & or_(Event.reason.is_not(None),
                                                      Event.note.is_not(None))
-    scrubbed = session.scalar(select(func.count()).select_from(Event).where(with_text)) or 0
+    # An event can hold a reason and words in the member's view: it is counted once.
+    scrubbed = set(session.scalars(select(Event.id).where(with_text)))
     session.execute(update(Event).where(with_text).values(reason=None, note=None)
                     .execution_options(synchronize_session=False))
     session.execute(update(InvolvementRecord).where(InvolvementRecord.member_id == member.id)
@@ -229,7 +230,7 @@ def erase(session: Session, catalogue: Catalogue, member: Member, reason: str, a
                     .execution_options(synchronize_session=False))
     session.execute(update(User).where(User.member_id == member.id)
                     .values(name=ERASED_USER_NAME).execution_options(synchronize_session=False))
-    scrubbed += _scrub_views(session, member.id)
+    scrubbed |= _scrub_views(session, member.id)
     _scrub_stored_answers(session, member.id)
     changes.clear_reasons(session, member.id)
     proposals.erase_member_text(session, member.id, ERASED_USER_NAME)
@@ -238,22 +239,22 @@ def erase(session: Session, catalogue: Catalogue, member: Member, reason: str, a
     session.flush()
     outcome = fire(session, catalogue, member, PATHWAY, Firing(trigger=ERASE, reason=reason),
                    actor, zone)
-    return outcome, scrubbed
+    return outcome, len(scrubbed)
 
 
 def _view_words(view: dict[str, Any] | None) -> bool:
     return bool(view) and any(view.get(key) for key in VIEW_TEXT_KEYS)  # type: ignore[union-attr]
 
 
-def _scrub_views(session: Session, member_id: int) -> int:
-    """Blank the words in the member's views of their moves; how many events had some."""
-    scrubbed = 0
+def _scrub_views(session: Session, member_id: int) -> set[int]:
+    """Blank the words in the member's views of their moves; the events that had some."""
+    scrubbed: set[int] = set()
     for event in session.scalars(select(Event).where(Event.member_id == member_id,
                                                      Event.member_view.is_not(None))):
         if _view_words(event.member_view):
             assert event.member_view is not None
             event.member_view = {**event.member_view, **dict.fromkeys(VIEW_TEXT_KEYS)}
-            scrubbed += 1
+            scrubbed.add(event.id)
     session.flush()
     return scrubbed
 

@@ -178,6 +178,8 @@ def test_the_members_words_are_exported_and_erased(client, auth, member):
     erased = client.post(f"{API}/members/{member_id}/erase", headers=auth(),
                          json={"reason": "Subject request SR-3"})
     assert erased.status_code == 201
+    # The move held a reason and words of its own; it is one event cleared, not two.
+    assert erased.get_json()["events_cleared"] == 2
     exported = client.get(f"{API}/members/{member_id}/export", headers=auth()).get_json()
     views = [e["member_view"] for e in exported["events"] if e["member_view"]]
     assert sorted(v["agrees"] for v in views) == ["no", "not_asked"]
