@@ -49,6 +49,8 @@ class ActionForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[Optional(), Length(max=2000)])
     on = DateField("Date it happened", validators=[Optional()], render_kw={"type": "date"})
     exit_reason = SelectField("Reason for leaving", validators=[Optional()])
+    # A leaver's own words about leaving: the attrition report learns from them.
+    feedback = TextAreaField("Their feedback", validators=[Optional(), Length(max=2000)])
     unit = SelectField("Unit", validators=[Optional()])
     override = BooleanField("Go ahead without the advisory criteria")
     expected_version = HiddenField()
@@ -147,6 +149,11 @@ def _view(form: ActionForm) -> dict[str, object] | None:
                                "why_not_asked": form.why_not_asked.data}, field="")
 
 
+def _feedback(form: ActionForm, action: Action) -> str | None:
+    """What the leaver said about leaving, kept on the exit event; only asked on leaving."""
+    return ((form.feedback.data or "").strip() or None) if action.asks_exit_reason else None
+
+
 def _stale(member: Member, trigger: str) -> tuple[str, int]:
     """Nothing written: the form again as the record is now, or the member page when the
     action is no longer possible from the state the record is in now."""
@@ -188,6 +195,7 @@ def confirm_action(member_id: int, trigger: str) -> Response | tuple[str, int]:
                  Firing(trigger=trigger, reason=reason, override=bool(form.override.data),
                         expected_version=version, on=form.on.data,
                         exit_reason=form.exit_reason.data or None,
+                        note=_feedback(form, action),
                         member_view=_view(form)), current_caller().actor,
                  zone())
     except (VersionConflict, InvalidTrigger, GuardsUnmet):

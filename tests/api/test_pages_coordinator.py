@@ -13,7 +13,7 @@ import workflows
 from pathway.engine import PATHWAY, Actor, Firing, fire
 from pathway.people.members import pathway_of
 from pathway.store.db import unit_of_work
-from pathway.store.models import AccessRecord, Member
+from pathway.store.models import AccessRecord, Event, Member
 from tests.api.pages_support import buttons, element_text, form_data, sign_in_as, text
 
 STAFF = Actor(name="someone-else", role="coordinator")
@@ -205,6 +205,27 @@ def test_an_exit_asks_the_reason_for_leaving_from_the_catalogue_and_a_reason(
         form, exit_reason=reasons[1], reason="Their mother has moved into a home"))
     assert done.status_code == 302
     assert level_of(db_url, someone)[1] == "exited"
+
+
+def test_a_leavers_own_words_go_with_their_exit_and_are_asked_only_on_leaving(
+        coordinator: FlaskClient, member: Callable[..., int], db_url: str,
+        catalogue: workflows.Catalogue) -> None:
+    someone = member("service_user")
+    pause = coordinator.get(f"/members/{someone}/actions/pause").get_data(as_text=True)
+    assert "Their feedback" not in text(pause)
+    form = coordinator.get(f"/members/{someone}/actions/{EXIT}").get_data(as_text=True)
+    assert "Their feedback (optional)" in text(form)
+
+    done = coordinator.post(f"/members/{someone}/actions/{EXIT}", data=form_data(
+        form, exit_reason=catalogue.pathway_for("service_user").exit_reasons[0],
+        reason="Moved out of area", feedback="  The groups helped; the times did not suit me. "))
+    assert done.status_code == 302
+    with unit_of_work(db_url, write=False) as session:
+        exit_event = session.scalars(select(Event).where(Event.member_id == someone)
+                                     .order_by(Event.id.desc())).first()
+        assert exit_event is not None
+        assert (exit_event.trigger, exit_event.reason, exit_event.note) == (
+            EXIT, "Moved out of area", "The groups helped; the times did not suit me.")
 
 
 def test_an_action_the_state_does_not_allow_is_page_not_found(
