@@ -50,7 +50,7 @@ class ActionForm(FlaskForm):
     on = DateField("Date it happened", validators=[Optional()], render_kw={"type": "date"})
     exit_reason = SelectField("Reason for leaving", validators=[Optional()])
     # A leaver's own words about leaving: the attrition report learns from them.
-    feedback = TextAreaField("Their feedback", validators=[Optional(), Length(max=2000)])
+    feedback = TextAreaField("Their feedback on the service", validators=[Optional(), Length(max=2000)])
     unit = SelectField("Unit", validators=[Optional()])
     override = BooleanField("Go ahead without the advisory criteria")
     expected_version = HiddenField()

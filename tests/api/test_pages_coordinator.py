@@ -214,7 +214,7 @@ def test_a_leavers_own_words_go_with_their_exit_and_are_asked_only_on_leaving(
     pause = coordinator.get(f"/members/{someone}/actions/pause").get_data(as_text=True)
     assert "Their feedback" not in text(pause)
     form = coordinator.get(f"/members/{someone}/actions/{EXIT}").get_data(as_text=True)
-    assert "Their feedback (optional)" in text(form)
+    assert "Their feedback on the service (optional)" in text(form)
 
     done = coordinator.post(f"/members/{someone}/actions/{EXIT}", data=form_data(
         form, exit_reason=catalogue.pathway_for("service_user").exit_reasons[0],
