@@ -701,10 +701,10 @@ def _write_sqlite(connection: Connection, catalogue: Catalogue, actor: Actor, zo
         for table in (members, instances))
     previous_cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
     cursor.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
-    # An empty database: build the secondary indexes once, after the rows are in, rather
-    # than row by row (their order is not the rows' order). Same transaction: DDL in SQLite
-    # is transactional, so a failed import leaves them as they were.
-    rebuilt = _drop_indexes(connection) if first_member == 1 else []
+    # Into empty tables the secondary indexes are built once, after the rows are in, rather
+    # than row by row (most are not in the rows' order). Same transaction: DDL in SQLite is
+    # transactional, so a failed import leaves them as they were.
+    rebuilt = _drop_indexes(connection)
 
     now = clock.now()
     at = stored(events.c.at, [now])[now]
@@ -788,17 +788,26 @@ def _write_sqlite(connection: Connection, catalogue: Catalogue, actor: Actor, zo
 
 
 def _drop_indexes(connection: Connection) -> list[Index]:
-    """Drop the secondary indexes of the tables an import writes, to build them once after
-    the load; only those whose definition is the schema's own (a changed one stays)."""
+    """Drop the secondary indexes of the empty tables an import writes, to build them once
+    after the load. Only an index defined as the schema defines it (a changed one stays) and
+    without planner statistics (``ANALYZE``'s, which dropping it would lose)."""
     stored: dict[str, str] = dict(connection.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all())
+    analysed: set[str] = set()
+    if connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
+        analysed = {name for (name,) in connection.exec_driver_sql(
+            "SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL")}
+    quote = connection.dialect.identifier_preparer.quote
     dropped = []
     for name in BULK_TABLES:
-        for index in sorted(Base.metadata.tables[name].indexes, key=lambda i: str(i.name)):
+        table = Base.metadata.tables[name]
+        if connection.execute(select(literal(1)).select_from(table).limit(1)).first():
+            continue
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
             ddl = str(CreateIndex(index).compile(dialect=connection.dialect))
-            if (not index.unique and index.name in stored
+            if (not index.unique and index.name in stored and index.name not in analysed
                     and " ".join(ddl.split()) == " ".join(stored[index.name].split())):
-                connection.exec_driver_sql(
-                    f"DROP INDEX {connection.dialect.identifier_preparer.quote(str(index.name))}")
+                connection.exec_driver_sql(f"DROP INDEX {quote(str(index.name))}")
                 dropped.append(index)
     return dropped
