@@ -392,11 +392,12 @@ class _Validator:
 
         statuses, exited_on = columns["status"], columns["exited_on"]
         joined = list(map(days.__getitem__, columns["joined_on"]))
-        if EXITED in statuses:
-            left = [(self.days[day] if day else on) if status == EXITED else None
-                    for status, day, on in zip(statuses, exited_on, joined, strict=True)]
-        else:
-            left = [None] * len(joined)
+        left: list[date | None] = [None] * len(joined)
+        if EXITED in statuses:  # a leaver's day: given, or the day they joined
+            leaving = list(zip(statuses, exited_on, columns["joined_on"], strict=True))
+            day_left = {(status, day, on): (self.days[day] if day else days[on])
+                        if status == EXITED else None for status, day, on in set(leaving)}
+            left = list(map(day_left.__getitem__, leaving))
         return list(map(MemberRow, sheet.lines, references, kinds,
                         map(self.units.__getitem__, units),
                         [name or None for name in columns["display_name"]], joined,
