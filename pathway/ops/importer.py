@@ -2,8 +2,12 @@
 
 Every row is validated before anything is written, and every bad row is reported with its
 line and field, so a file is fixed in one pass. The writes are what ``engine.register`` does
-for one member (member, pathway instance, one ``register`` event), done as bulk Core inserts
-in the caller's single transaction: per-row ORM flushes are two orders of magnitude slower.
+for one member (member, pathway instance, one ``register`` event), done as bulk inserts in
+the caller's single transaction: per-row ORM flushes are two orders of magnitude slower.
+
+A file is checked column by column when it can be (each column's distinct values once);
+only a file with something wrong is checked row by row, which names every fault. On SQLite
+the rows go straight into the tables; elsewhere through a staging table.
 
 A leaver (``status`` exited) is imported with what ``engine.fire`` would have recorded for
 their exit: a ``register`` event at their level on ``joined_on``, then an ``exit`` event with
@@ -478,9 +482,9 @@ def validate(session: Session, catalogue: Catalogue, zone: ZoneInfo,
     return valid
 
 
-# One chunk of valid rows at a time, in the columns the inserts below read: the database
-# then expands it into members, instances, events and ledger rows (``INSERT ... SELECT``), so
-# Python builds one plain tuple per row instead of a parameter dict per row and table.
+# (PostgreSQL) One chunk of valid rows at a time, in the columns the inserts below read: the
+# database then expands it into members, instances, events and ledger rows
+# (``INSERT ... SELECT``), so Python builds one plain tuple per row, not a dict per table.
 STAGING = Table(
     "import_staging", MetaData(),
     Column("line", Integer, primary_key=True), Column("reference", String(64)),
