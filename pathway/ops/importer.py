@@ -2,8 +2,12 @@
 
 Every row is validated before anything is written, and every bad row is reported with its
 line and field, so a file is fixed in one pass. The writes are what ``engine.register`` does
-for one member (member, pathway instance, one ``register`` event), done as bulk Core inserts
-in the caller's single transaction: per-row ORM flushes are two orders of magnitude slower.
+for one member (member, pathway instance, one ``register`` event), done as bulk inserts in
+the caller's single transaction: per-row ORM flushes are two orders of magnitude slower.
+
+A file is checked column by column when it can be (each column's distinct values once);
+only a file with something wrong is checked row by row, which names every fault. On SQLite
+the rows go straight into the tables; elsewhere through a staging table.
 
 A leaver (``status`` exited) is imported with what ``engine.fire`` would have recorded for
 their exit: a ``register`` event at their level on ``joined_on``, then an ``exit`` event with
@@ -14,9 +18,14 @@ its ``exit_reason`` (required, one of the pathway's exit reasons) on ``exited_on
 from __future__ import annotations
 
 import csv
+import gc
+import io
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -28,6 +37,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Executable,
+    Index,
     Integer,
     MetaData,
     Select,
@@ -42,6 +52,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateIndex
 
 from pathway import clock
 from pathway.engine import PATHWAY, Actor
@@ -49,7 +60,7 @@ from pathway.people.references import normalised_reference
 from pathway.reports.vocabulary import EXIT, REGISTER
 from pathway.store import ledger
 from pathway.store.models import Base, Event, Instance, Member, Unit
-from workflows.machine import EXITED, join_state, split_state
+from workflows.machine import ACTIVE, EXITED, join_state, split_state
 from workflows.schema import MEMBER_KINDS, PATHWAY_STATUSES, Catalogue
 
 COLUMNS = ("reference", "kind", "unit", "display_name", "joined_on", "level", "status",
@@ -99,7 +110,7 @@ class MemberRow(NamedTuple):
     def arrived(self) -> str:
         """The state registered on ``joined_on``: a leaver was active at their level first."""
         level, status = split_state(self.state)
-        return join_state(level, "active") if status == EXITED else self.state
+        return join_state(level, ACTIVE) if status == EXITED else self.state
 
 
 @dataclass
@@ -108,8 +119,72 @@ class ImportResult:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
-def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of the file as (line number, {column: text}); UTF-8 with or without a BOM.
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """An import makes hundreds of thousands of objects and no cycles: the cycle collector
+    would walk them all again and again as they are made (over half of validation's time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class Sheet:
+    """The rows of a file, kept as read (lists of cells) with each row's starting line.
+
+    Iterating gives (line, {column: text}) as validation by row reads them; ``validate``
+    reads the cells column by column instead, without a dict per row.
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.rows: list[list[str]] = []
+        self.lines: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        names = self.names
+        for line, cells in zip(self.lines, self.rows, strict=True):
+            if len(cells) > len(names):
+                # Extra cells: keep them visible to validation rather than dropping data.
+                yield line, {"__extra__": str(len(cells) - len(names)),
+                             **dict(zip(names, cells, strict=False))}
+            else:
+                yield line, dict(zip(names, cells, strict=False))
+
+    def columns(self) -> dict[str, list[str]] | None:
+        """Each column's cells, trimmed (blank where a short row has none); None when some
+        row has more cells than the header has columns (validation by row reports it)."""
+        width = len(self.names)
+        widths = set(map(len, self.rows))
+        if widths and max(widths) > width:
+            return None
+        rows = self.rows
+        if widths - {width}:
+            rows = [cells + [""] * (width - len(cells)) for cells in rows]
+        transposed = list(zip(*rows, strict=True)) if rows else [()] * width
+        columns = {}
+        for name in COLUMNS:
+            if name not in self.names:
+                columns[name] = [""] * len(rows)
+                continue
+            cells = transposed[self.names.index(name)]
+            if len(set(cells[:1000])) > 250:  # mostly distinct (references): trim each
+                columns[name] = list(map(str.strip, cells))
+                continue
+            trimmed = {text: text.strip() for text in set(cells) if text != text.strip()}
+            columns[name] = list(map(trimmed.get, cells, cells)) if trimmed else list(cells)
+        return columns
+
+
+@_without_cycle_collection()
+def read_csv(path: Path) -> Sheet:
+    """The rows of the file, each with its starting line; UTF-8 with or without a BOM.
 
     Raises ImportRefused for a missing or unusable header.
     """
@@ -130,16 +205,30 @@ def read_csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                    for name in REQUIRED if name not in names]
         if faults:
             raise ImportRefused(faults)
-        line = reader.line_num + 1
-        for cells in reader:
-            if "".join(cells).strip():  # not a blank line (one join, not a scan per cell)
-                if len(cells) > len(names):
-                    # Extra cells: keep them visible to validation rather than dropping data.
-                    yield line, {"__extra__": str(len(cells) - len(names)),
-                                 **dict(zip(names, cells, strict=False))}
-                else:
-                    yield line, dict(zip(names, cells, strict=False))
-            line = reader.line_num + 1
+        sheet = Sheet(names)
+        first = reader.line_num + 1
+        rest = handle.read()
+    if '"' not in rest:
+        # Nothing quoted, so no line break inside a cell: each line is one row, and the
+        # rows are read (and blank lines found) without a step per row in Python.
+        reader = csv.reader(io.StringIO(rest, newline=""))
+        sheet.rows = list(reader)
+        sheet.lines = list(range(first, first + len(sheet.rows)))
+        if all(map(str.strip, map("".join, sheet.rows))):
+            return sheet
+        kept = [(line, cells) for line, cells in zip(sheet.lines, sheet.rows, strict=True)
+                if "".join(cells).strip()]
+        sheet.lines, sheet.rows = [line for line, _ in kept], [cells for _, cells in kept]
+        return sheet
+    reader = csv.reader(io.StringIO(rest, newline=""))
+    rows, lines = sheet.rows.append, sheet.lines.append
+    line = first
+    for cells in reader:
+        if "".join(cells).strip():  # not a blank line (one join, not a scan per cell)
+            rows(cells)
+            lines(line)
+        line = first + reader.line_num
+    return sheet
 
 
 class _Validator:
@@ -228,7 +317,7 @@ class _Validator:
         if level or status:
             key = (state, level, status)
             if key not in self.states:
-                self.states[key] = join_state(level or state, status or "active")
+                self.states[key] = join_state(level or state, status or ACTIVE)
             state = self.states[key]
         exit_reason, exited_on = self.leaving(line, values, kind, joined_on)
 
@@ -271,6 +360,8 @@ class _Validator:
 
     def already_registered(self, rows: list[MemberRow]) -> None:
         """References that exist in the database already (looked up in chunks)."""
+        if not rows or self.session.scalar(select(Member.id).limit(1)) is None:
+            return  # no members yet: nothing to look up
         for start in range(0, len(rows), LOOKUP_CHUNK):
             chunk = rows[start:start + LOOKUP_CHUNK]
             lines = {row.reference: row.line for row in chunk}
@@ -280,21 +371,120 @@ class _Validator:
                 self.fault(lines[reference], "reference",
                            f"a member with reference {reference!r} already exists")
 
+    def by_column(self, sheet: Sheet) -> list[MemberRow] | None:
+        """Every row, when every row is valid, checked column by column: each column's
+        distinct values once (a file has few kinds, units, levels, statuses or dates).
 
+        None when anything may be wrong: then ``row`` checks each row to name every fault,
+        so what is reported does not depend on which way the rows were checked.
+        """
+        columns = sheet.columns()
+        if columns is None or any("\x00" in "".join(cells) for cells in columns.values()):
+            return None
+        if any(max(map(len, columns[name]), default=0) > limit
+               for name, limit in MAX_LENGTH.items()):
+            return None
+        references = self._references(columns["reference"])
+        kinds, units = columns["kind"], columns["unit"]
+        if (references is None or not set(kinds) <= set(MEMBER_KINDS)
+                or not set(units) <= self.units.keys()):
+            return None
+        days = self._days(columns["joined_on"])
+        states = self._states(kinds, columns["level"], columns["status"])
+        if days is None or states is None or not self._leaving(columns, days):
+            return None
+
+        statuses, exited_on = columns["status"], columns["exited_on"]
+        joined = list(map(days.__getitem__, columns["joined_on"]))
+        left: list[date | None] = [None] * len(joined)
+        if EXITED in statuses:  # a leaver's day: given, or the day they joined
+            leaving = list(zip(statuses, exited_on, columns["joined_on"], strict=True))
+            day_left = {(status, day, on): (self.days[day] if day else days[on])
+                        if status == EXITED else None for status, day, on in set(leaving)}
+            left = list(map(day_left.__getitem__, leaving))
+        return list(map(MemberRow, sheet.lines, references, kinds,
+                        map(self.units.__getitem__, units),
+                        [name or None for name in columns["display_name"]], joined,
+                        map(states.__getitem__, zip(kinds, columns["level"], statuses,
+                                                    strict=True)),
+                        [reason or None for reason in columns["exit_reason"]], left))
+
+    def _references(self, given: list[str]) -> list[str] | None:
+        """The references as stored, when every one may be used and none is repeated."""
+        if not all(given):
+            return None
+        everything = "".join(given)
+        if everything.isascii() and everything.isprintable():
+            references = given  # already trimmed, and NFC leaves printable ASCII as it is
+        else:
+            references = []
+            for raw in given:
+                reference, problem = normalised_reference(raw)
+                if problem is not None:
+                    return None
+                references.append(reference)
+        return references if len(set(references)) == len(references) else None
+
+    def _days(self, given: list[str]) -> dict[str, date] | None:
+        """Each distinct ``joined_on`` as a day (blank: today), when none is wrong."""
+        days = {}
+        for text in set(given):
+            day = self.day(text) if text else self.today
+            if day is None or day > self.today:
+                return None
+            days[text] = day
+        return days
+
+    def _states(self, kinds: list[str], levels: list[str],
+                statuses: list[str]) -> dict[tuple[str, str, str], str] | None:
+        """The state of each distinct kind, level and status, when all are known."""
+        states = {}
+        for kind, level, status in set(zip(kinds, levels, statuses, strict=True)):
+            if (level and level not in self.levels[kind]) or (
+                    status and status not in PATHWAY_STATUSES):
+                return None
+            state = self.initial[kind]
+            states[kind, level, status] = (join_state(level or state, status or ACTIVE)
+                                           if level or status else state)
+        return states
+
+    def _leaving(self, columns: dict[str, list[str]], joined: dict[str, date]) -> bool:
+        """Whether every leaver has a known reason and a sensible day, and nobody else
+        has either."""
+        kinds, statuses = columns["kind"], columns["status"]
+        reasons, exited_on = columns["exit_reason"], columns["exited_on"]
+        for kind, status, reason, day in set(zip(kinds, statuses, reasons, exited_on,
+                                                 strict=True)):
+            if status != EXITED:
+                if reason or day:
+                    return False
+            elif (not reason or reason not in self.exit_reasons[kind]
+                  or (day and ((parsed := self.day(day)) is None or parsed > self.today))):
+                return False
+        if any(exited_on):
+            for day, on in set(zip(exited_on, columns["joined_on"], strict=True)):
+                if day and self.days[day] < joined[on]:  # type: ignore[operator]
+                    return False
+        return True
+
+
+@_without_cycle_collection()
 def validate(session: Session, catalogue: Catalogue, zone: ZoneInfo,
              rows: Iterable[tuple[int, dict[str, str]]]) -> list[MemberRow]:
     """Every row checked; ImportRefused listing every fault (by line and field) if any."""
     validator = _Validator(session, catalogue, zone)
-    valid = [member for line, cells in rows if (member := validator.row(line, cells))]
+    valid = validator.by_column(rows) if isinstance(rows, Sheet) else None
+    if valid is None:
+        valid = [member for line, cells in rows if (member := validator.row(line, cells))]
     validator.already_registered(valid)
     if validator.faults:
         raise ImportRefused(sorted(validator.faults, key=lambda f: f.line))
     return valid
 
 
-# One chunk of valid rows at a time, in the columns the inserts below read: the database
-# then expands it into members, instances, events and ledger rows (``INSERT ... SELECT``), so
-# Python builds one plain tuple per row instead of a parameter dict per row and table.
+# (PostgreSQL) One chunk of valid rows at a time, in the columns the inserts below read: the
+# database then expands it into members, instances, events and ledger rows
+# (``INSERT ... SELECT``), so Python builds one plain tuple per row, not a dict per table.
 STAGING = Table(
     "import_staging", MetaData(),
     Column("line", Integer, primary_key=True), Column("reference", String(64)),
@@ -309,6 +499,7 @@ STAGING = Table(
     prefixes=["TEMPORARY"])
 
 
+@_without_cycle_collection()
 def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
           rows: list[MemberRow],
           progress: Callable[[int], None] | None = None) -> ImportResult:
@@ -320,6 +511,8 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
     ``exit`` event that took it there.
     """
     connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        return _write_sqlite(connection, catalogue, actor, zone, rows, progress)
     definitions = {kind: catalogue.pathway_for(kind) for kind in MEMBER_KINDS}
     starts: dict[date, datetime] = {}
 
@@ -456,3 +649,170 @@ def _ledger_rows() -> Executable:
         ["day", *ledger.GROUP, "delta"],
         select(*keys, func.sum(moves.c.delta)).group_by(*keys)
         .having(func.sum(moves.c.delta) != 0))
+
+
+# SQLite: the rows go straight in, one ``executemany`` per table and chunk, of tuples zipped
+# from columns (the driver's own values, converted once per distinct value). Member and
+# instance ids are given, not read back: the writing transaction (``BEGIN IMMEDIATE``) holds
+# the database from its first statement, so nothing else can take the next ones meanwhile.
+BULK_TABLES = (Member.__tablename__, Instance.__tablename__, Event.__tablename__,
+               ledger.CHANGES.name)
+# Pages the import's connection may keep in memory (KiB): the rows of an import and their
+# indexes, rather than spilling half-built pages to the log and reading them back.
+IMPORT_CACHE_KIB = 512 * 1024
+
+
+def _write_sqlite(connection: Connection, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
+                  rows: list[MemberRow],
+                  progress: Callable[[int], None] | None) -> ImportResult:
+    result = ImportResult()
+    if not rows:
+        return result
+    tables = Base.metadata.tables
+    members, instances, events = (tables[Member.__tablename__], tables[Instance.__tablename__],
+                                  tables[Event.__tablename__])
+    dialect = connection.dialect
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def stored(column: Column[Any], values: Iterable[Any]) -> dict[Any, Any]:
+        """The driver's value (dates as text on SQLite) of each distinct value."""
+        process = column.type.dialect_impl(dialect).bind_processor(dialect)
+        return {value: value if process is None else process(value) for value in values}
+
+    def insert_sql(table: Table, values: dict[str, Any]) -> str:
+        """INSERT of ``values``: ``...`` marks a value bound per row, anything else is the
+        same for every row and written into the statement (our own constants, not input)."""
+        quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in values)
+        given = ", ".join("?" if value is ... else "NULL" if value is None else
+                          str(int(value)) if isinstance(value, int) else
+                          "'" + str(value).replace("'", "''") + "'"
+                          for value in values.values())
+        return f"INSERT INTO {table.name} ({quoted}) VALUES ({given})"  # noqa: S608
+
+    _, references, kinds, unit_ids, names, joined, states, reasons, left = (
+        list(column) for column in zip(*rows, strict=True))
+    n = len(rows)
+    # Per distinct state: its level and status, and what the member arrived as.
+    arrived = {state: MemberRow(0, "", "", 0, None, date.min, state).arrived
+               for state in set(states)}
+    level_of = {state: split_state(state) for state in {*states, *arrived.values()}}
+    definitions = {kind: catalogue.pathway_for(kind) for kind in set(kinds)}
+    workflow = {kind: definition.name for kind, definition in definitions.items()}
+    version = {kind: definition.version for kind, definition in definitions.items()}
+    leavers = [index for index, day in enumerate(left) if day is not None]
+
+    first_member, first_instance = (
+        (connection.scalar(select(func.max(table.c.id))) or 0) + 1
+        for table in (members, instances))
+    previous_cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    cursor.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    # Into empty tables the secondary indexes are built once, after the rows are in, rather
+    # than row by row (most are not in the rows' order). Same transaction: DDL in SQLite is
+    # transactional, so a failed import leaves them as they were.
+    rebuilt = _drop_indexes(connection)
+
+    now = clock.now()
+    at = stored(events.c.at, [now])[now]
+    days = {*joined, *(left[index] for index in leavers)}
+    day_text = stored(members.c.joined_on, days)
+    moments = {day: clock.start_of(day, zone) for day in days}
+    moment_text = stored(events.c.effective_at, moments.values())
+    start_of = {day: moment_text[moment] for day, moment in moments.items()}
+    member_ids = range(first_member, first_member + n)
+    instance_ids = range(first_instance, first_instance + n)
+    joined_text = list(map(day_text.__getitem__, joined))
+    effective = list(map(start_of.__getitem__, joined))
+    entered_at = list(effective)
+    versions = [1] * n
+    for index in leavers:
+        entered_at[index] = start_of[left[index]]
+        versions[index] = 2
+    arrivals = list(map(arrived.__getitem__, states))
+    levels, statuses = zip(*map(level_of.__getitem__, states), strict=True)
+    workflows = list(map(workflow.__getitem__, kinds))
+    definition_versions = list(map(version.__getitem__, kinds))
+
+    add_member = insert_sql(members, {"id": ..., "reference": ..., "kind": ..., "unit_id": ...,
+                                      "display_name": ..., "joined_on": ..., "created_at": at})
+    add_instance = insert_sql(instances, {
+        "id": ..., "member_id": ..., "machine": PATHWAY, "workflow": ..., "state": ...,
+        "level": ..., "status": ..., "unit_id": ..., "kind": ..., "version": ...,
+        "entered_at": ..., "definition_version": ...})
+
+    def event(seq: int, trigger: str, **given: Any) -> str:
+        return insert_sql(events, {
+            "instance_id": ..., "member_id": ..., "seq": seq, "machine": PATHWAY,
+            "trigger": trigger, "from_state": ..., "to_state": ..., "unit_id": ...,
+            "actor": ..., "user_id": ..., "at": at, "effective_at": ...,
+            "override": stored(events.c.override, [False])[False], "definition_version": ...,
+            **given})
+    add_register = event(1, REGISTER, from_state=None, exit_reason=None)
+    add_exit = event(2, EXIT, exit_reason=...)
+    who, user_id = repeat(actor.name), repeat(actor.user_id)
+    for start in range(0, n, WRITE_CHUNK):
+        end = min(start + WRITE_CHUNK, n)
+        part = slice(start, end)
+        cursor.executemany(add_member, zip(
+            member_ids[part], references[part], kinds[part], unit_ids[part], names[part],
+            joined_text[part], strict=True))
+        cursor.executemany(add_instance, zip(
+            instance_ids[part], member_ids[part], workflows[part], states[part], levels[part],
+            statuses[part], unit_ids[part], kinds[part], versions[part], entered_at[part],
+            definition_versions[part], strict=True))
+        cursor.executemany(add_register, zip(
+            instance_ids[part], member_ids[part], arrivals[part], unit_ids[part], who,
+            user_id, effective[part], definition_versions[part], strict=False))
+        cursor.executemany(add_exit, (
+            (instance_ids[i], member_ids[i], arrivals[i], states[i], unit_ids[i], actor.name,
+             actor.user_id, entered_at[i], definition_versions[i], reasons[i])
+            for i in leavers if start <= i < end))
+        done = kinds[part]
+        for kind in set(done):
+            result.by_kind[kind] = result.by_kind.get(kind, 0) + done.count(kind)
+        result.members += end - start
+        if progress is not None:
+            progress(end - start)
+
+    # The distribution ledger: one row per day and group with a net change, counted as
+    # ``ledger.record_changes`` counts them.
+    changes = Counter(zip(joined, unit_ids, kinds, map(level_of.__getitem__, arrivals),
+                          strict=True))
+    for index in leavers:
+        day, unit, kind = left[index], unit_ids[index], kinds[index]
+        changes[day, unit, kind, level_of[arrivals[index]]] -= 1
+        changes[day, unit, kind, level_of[states[index]]] += 1
+    cursor.executemany(
+        insert_sql(ledger.CHANGES, dict.fromkeys(["day", *ledger.GROUP, "delta"], ...)),
+        ((day_text[day], unit, kind, *level, delta)
+         for (day, unit, kind, level), delta in changes.items() if delta))
+
+    for dropped in rebuilt:
+        dropped.create(connection)
+    cursor.execute(f"PRAGMA cache_size = {int(previous_cache or 0)}")
+    return result
+
+
+def _drop_indexes(connection: Connection) -> list[Index]:
+    """Drop the secondary indexes of the empty tables an import writes, to build them once
+    after the load. Only an index defined as the schema defines it (a changed one stays) and
+    without planner statistics (``ANALYZE``'s, which dropping it would lose)."""
+    stored: dict[str, str] = dict(connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all())
+    analysed: set[str] = set()
+    if connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
+        analysed = {name for (name,) in connection.exec_driver_sql(
+            "SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL")}
+    quote = connection.dialect.identifier_preparer.quote
+    dropped = []
+    for name in BULK_TABLES:
+        table = Base.metadata.tables[name]
+        if connection.execute(select(literal(1)).select_from(table).limit(1)).first():
+            continue
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            ddl = str(CreateIndex(index).compile(dialect=connection.dialect))
+            if (not index.unique and index.name in stored and index.name not in analysed
+                    and " ".join(ddl.split()) == " ".join(stored[index.name].split())):
+                connection.exec_driver_sql(f"DROP INDEX {quote(str(index.name))}")
+                dropped.append(index)
+    return dropped
