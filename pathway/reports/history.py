@@ -47,7 +47,7 @@ def latest_pathway_event(member_id: ColumnLike,
     """The id of the member's last pathway event effective before ``bound``, by (effective_at,
     seq): its ``to_state`` is the state they were in then, its ``unit_id`` where they were.
 
-    A correlated probe per member on ix_events_member_id_machine_effective_at_seq: it reads one
+    A correlated probe per member on ix_events_pathway_as_of: it reads one
     index entry per member, however long their history, on SQLite and PostgreSQL alike.
     """
     earlier = aliased(Event, name="earlier")

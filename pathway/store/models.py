@@ -104,13 +104,11 @@ class Event(Base):
         UniqueConstraint("instance_id", "seq"),
         Index("ix_events_member_id_id", "member_id", "id"),
         Index("ix_events_machine_effective_at", "machine", "effective_at"),
-        # As-of reports: a member's last pathway event before a moment is one index probe.
-        Index("ix_events_member_id_machine_effective_at_seq", "member_id", "machine",
-              "effective_at", "seq"),
         # Attrition, time in level and the summary pick one trigger over a period.
         Index("ix_events_machine_trigger_effective_at", "machine", "trigger", "effective_at"),
-        # The same as-of probe, covering what it reads (state and unit): PostgreSQL answers it
-        # from the index alone instead of one heap page per member (docs/PERFORMANCE.md).
+        # As-of reads: a member's last pathway event before a moment is one index probe,
+        # covering what it reads (state and unit), so PostgreSQL answers it from the index
+        # alone instead of one heap page per member (docs/PERFORMANCE.md).
         Index("ix_events_pathway_as_of", "member_id", "machine", "effective_at", "seq",
               "to_state", "unit_id"),
     )
