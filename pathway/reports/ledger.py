@@ -36,10 +36,15 @@ from pathway.store.ledger import CHANGES, CHECKPOINTS, GROUP
 from pathway.store.ledger import COUNTS as KEPT
 from pathway.store.models import Unit
 
+# Past this many changes written since the last checkpointing (``pathway ledger checkpoint``
+# runs nightly), the distribution now is read from the pathway rows instead of the ledger.
+NOW_LAG_LIMIT = 50_000
 
-def _parts(point: int, day: date, before: tuple[date, int] | None,
+
+def _parts(point: int, day: date | None, before: tuple[date, int] | None,
            after: tuple[date, int] | None, scope: Scope) -> list[Select[Any]]:
-    """The rows whose sum per group is the distribution at the end of ``day``.
+    """The rows whose sum per group is the distribution at the end of ``day`` (None: after
+    every change, whatever its day: the distribution now).
 
     From the nearer of the checkpoints either side: the one before it plus the changes since,
     or the one after it less the changes in between. Either way the changes dated up to the
@@ -56,6 +61,12 @@ def _parts(point: int, day: date, before: tuple[date, int] | None,
         return (select(label, *(KEPT.c[name] for name in GROUP), KEPT.c.members.label("n"))
                 .where(KEPT.c.day == on, scope.units(KEPT.c.unit_id), scope.kinds(KEPT.c.kind)))
 
+    if day is None:
+        if before is None:
+            return [changes()]
+        kept_day, through = before
+        return [kept(kept_day), changes().where(CHANGES.c.day > kept_day),
+                changes().where(CHANGES.c.id > through, CHANGES.c.day <= kept_day)]
     if after is not None and (before is None or after[0] - day < day - before[0]):
         kept_day, through = after
         return [kept(kept_day),
@@ -70,30 +81,34 @@ def _parts(point: int, day: date, before: tuple[date, int] | None,
     return [changes().where(CHANGES.c.day <= day)]
 
 
-def _checkpoint_days(session: Session) -> tuple[list[tuple[date, int]], bool]:
-    """The checkpoints in day order, and whether any change was written after them."""
+Checkpoints = tuple[list[tuple[date, int]], int | None]
+
+
+def _checkpoint_days(session: Session) -> Checkpoints:
+    """The checkpoints (day, through_change) in day order, and the highest change id."""
     checkpoints = [(day, through) for day, through in session.execute(
         select(CHECKPOINTS.c.day, CHECKPOINTS.c.through_change).order_by(CHECKPOINTS.c.day))]
-    if not checkpoints:
-        return checkpoints, True
-    latest = session.scalar(select(func.max(CHANGES.c.id)))
-    return checkpoints, latest is not None and latest > min(t for _, t in checkpoints)
+    return checkpoints, session.scalar(select(func.max(CHANGES.c.id)))
 
 
-def _grouped(session: Session, scope: Scope, days: Sequence[date]) -> Subquery:
+def _grouped(session: Session, scope: Scope, days: Sequence[date | None],
+             known: Checkpoints | None = None) -> Subquery:
     """(point, unit_id, kind, level, status, members) for every group with members.
 
     A day that is a checkpoint day, with nothing written since the checkpoints were taken,
     is its kept counts as they are (one per group already); any other day is summed from
-    its parts.
+    its parts. A day of None is after every change (now).
     """
-    checkpoints, written_since = _checkpoint_days(session)
+    checkpoints, latest = known or _checkpoint_days(session)
+    written_since = not checkpoints or (
+        latest is not None and latest > min(t for _, t in checkpoints))
     kept_days = [day for day, _ in checkpoints]
     kept: list[Select[Any]] = []
     parts: list[Select[Any]] = []
     for point, day in enumerate(days):
-        later = bisect_right(kept_days, day)  # the first checkpoint after the day
-        if later and kept_days[later - 1] == day and not written_since:
+        # the first checkpoint after the day
+        later = len(kept_days) if day is None else bisect_right(kept_days, day)
+        if day is not None and later and kept_days[later - 1] == day and not written_since:
             kept.append(select(literal(point, Integer).label("point"),
                                *(KEPT.c[name] for name in GROUP), KEPT.c.members)
                         .where(KEPT.c.day == day, scope.units(KEPT.c.unit_id),
@@ -109,7 +124,7 @@ def _grouped(session: Session, scope: Scope, days: Sequence[date]) -> Subquery:
     return (kept[0] if len(kept) == 1 else union_all(*kept)).subquery("counted")
 
 
-def counted_on(session: Session, scope: Scope, days: Sequence[date]
+def counted_on(session: Session, scope: Scope, days: Sequence[date | None]
                ) -> list[list[tuple[int, str, str, str, int]]]:
     """Per day: (unit_id, kind, level, status, members) for every group with members."""
     counted: list[list[tuple[int, str, str, str, int]]] = [[] for _ in days]
@@ -128,7 +143,25 @@ def _tune_for_reads(session: Session) -> None:
         session.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
-def rows_on(session: Session, scope: Scope, days: Sequence[date], *, by_kind: bool = True
+def rows_now(session: Session, scope: Scope, *, by_kind: bool = True
+             ) -> list[dict[str, Any]] | None:
+    """The distribution's report rows now: the latest checkpoint plus every change not in it.
+
+    Every write to a pathway row (registration, transition, transfer, import) adds its move
+    to the ledger in the same transaction, so the sum of all changes per group is the
+    GROUP BY of the pathway rows, read from a few thousand rows whatever the member count.
+    None when there is no checkpoint yet, or more than ``NOW_LAG_LIMIT`` changes were written
+    since the last checkpointing: grouping the pathway rows is then the cheaper read.
+    """
+    checkpoints, latest = _checkpoint_days(session)
+    if not checkpoints or (latest or 0) - checkpoints[-1][1] > NOW_LAG_LIMIT:
+        return None
+    [rows] = rows_on(session, scope, [None], by_kind=by_kind, known=(checkpoints, latest))
+    return rows
+
+
+def rows_on(session: Session, scope: Scope, days: Sequence[date | None], *,
+            by_kind: bool = True, known: Checkpoints | None = None
             ) -> list[list[dict[str, Any]]]:
     """The distribution's report rows at the end of each of ``days``.
 
@@ -138,7 +171,7 @@ def rows_on(session: Session, scope: Scope, days: Sequence[date], *, by_kind: bo
     laid_out: list[list[dict[str, Any]]] = [[] for _ in days]
     if not days:
         return laid_out
-    counted = _grouped(session, scope, days)
+    counted = _grouped(session, scope, days, known)
     codes = scope.levels.codes
     columns = scope.levels.counts
 
