@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -156,7 +157,7 @@ def table(rows: list[dict[str, Any]], scope: Scope) -> tuple[list[dict[str, Any]
                                                               dict[str, Any]]:
     """Rows and their column totals (from the true counts), suppressed when asked."""
     columns = scope.levels.row_counts
-    totals = {name: sum(row[name] for row in rows) for name in columns}
+    totals = {name: sum(map(itemgetter(name), rows)) for name in columns}
     if not scope.suppress:
         return rows, totals
     return suppress_rows(rows, columns), suppress_totals(totals, columns)

@@ -356,6 +356,12 @@ def test_checkpoint_days_read_from_the_checkpoints_agree_with_a_replay(db_url, c
             north = s.scalar(select(Unit).where(Unit.code == UNITS[0]))
             for scope in (Scope(caller=ADMIN), Scope(caller=ADMIN, unit=north, kind="carer")):
                 assert rows_on(s, scope, days) == [replayed(s, scope, day) for day in days]
+                # Out of order, a checkpoint day asked for twice, a day between checkpoints:
+                # each answer in its place, the repeated day's rows its own.
+                mixed = [days[5], days[5] + timedelta(days=3), days[0], days[5]]
+                answered = rows_on(s, scope, mixed)
+                assert answered == [replayed(s, scope, day) for day in mixed]
+                assert all(a is not b for a, b in zip(answered[0], answered[3], strict=True))
 
     agree()  # nothing written since the checkpoints: each day is its kept counts
     with unit_of_work(db_url) as s:
