@@ -1,11 +1,14 @@
-"""The level distribution at the end of any past day, read from the distribution ledger.
+"""The level distribution at the end of any past day, and now, read from the distribution
+ledger.
 
 A day's distribution is the latest checkpoint on or before it, plus the changes dated after
 the checkpoint up to the day, plus the changes dated up to the checkpoint that were written
 after it was taken (backdated events, and everything since the last checkpointing); or, when
 the next checkpoint is nearer, that checkpoint less the changes between the day and it. All of it
 is summed per (unit, kind, level, status) in SQL; Python only lays out the counted groups.
-Many days go in one statement (progression), each with its own checkpoint.
+Many days go in at most two statements (progression): the checkpoint days read as kept in one
+scan of their counts, the other days summed from their parts, each with its own checkpoint.
+Now is the latest checkpoint plus every change not in it, whatever its day.
 """
 
 from __future__ import annotations
@@ -200,8 +203,8 @@ def rows_on(session: Session, scope: Scope, days: Sequence[date | None], *,
     def lay_out(fetched: Sequence[Sequence[Any]], points_of: Callable[[Any], list[int]]
                 ) -> None:
         # Plain tuples, zip without the strict check (each row has exactly those columns)
-        # and the points looked up once per key (rows come in key order): a third of the
-        # time per row, 36,000 rows for a year at 1M members.
+        # and the points looked up once per key (rows come in key order): less than half
+        # the time per row of unpacking the result's rows (36,000 for a year at 1M members).
         key: Any = None
         into: list[list[dict[str, Any]]] = []
         for fetched_row in map(tuple, fetched):  # (key, unit code, kind, a count per column)
@@ -227,8 +230,8 @@ def rows_on(session: Session, scope: Scope, days: Sequence[date | None], *,
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Python's cycle collector paused while tens of thousands of row dicts and tuples are
-    made (none of them in a cycle): each burst of allocations started a collection that
-    walked every tracked object, a third of the time for a year at 1M members."""
+    made (none of them in a cycle): otherwise the allocations set off collections that walk
+    the young objects again and again (a year at 1M members: 36,000 rows)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
