@@ -1,15 +1,18 @@
 """Level distribution: members per unit and kind at each level, paused and exited.
 
-Now: one GROUP BY over the pathway rows (``instances``), which carry unit and kind. As of a day: the
-same GROUP BY over each member's last pathway event before the end of that day, which gives
-the state they were in and the unit they were in then (transfers and backdated events are
-honoured because both carry their effective moment).
+Now and as of a day: from the distribution ledger (``pathway.reports.ledger``), a checkpoint
+and the changes around it. Now equals one GROUP BY over the pathway rows (``instances``,
+which carry unit and kind; read that way when there is no checkpoint yet); as of a day it
+equals the same GROUP BY over each member's last pathway event before the end of that day
+(``counts_at``: transfers and backdated events are honoured because both carry their
+effective moment). The suite holds the ledger to both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 
 from pathway.engine import PATHWAY
 from pathway.reports.history import latest_pathway_event
+from pathway.reports.ledger import rows_now as ledger_rows_now
 from pathway.reports.ledger import rows_on as ledger_rows_on
 from pathway.reports.scope import ColumnLike, Scope, tally, within_calendar
 from pathway.reports.suppression import suppress_rows, suppress_totals
@@ -27,6 +31,19 @@ from workflows.machine import EXITED, PAUSED, join_state
 
 
 def current_rows(session: Session, scope: Scope, *, by_kind: bool = True) -> list[dict[str, Any]]:
+    """Counts per unit (and kind) now, rows ordered by (unit, kind).
+
+    From the distribution ledger when it has a recent checkpoint (``ledger.rows_now``: the
+    checkpoint and the changes since, a few thousand rows whatever the member count); every
+    write to a pathway row adds its move to the ledger in the same transaction, so this is
+    the GROUP BY of the pathway rows (``instance_rows``) exactly. Otherwise that GROUP BY.
+    """
+    from_ledger = ledger_rows_now(session, scope, by_kind=by_kind)
+    return instance_rows(session, scope, by_kind=by_kind) if from_ledger is None else from_ledger
+
+
+def instance_rows(session: Session, scope: Scope, *, by_kind: bool = True
+                  ) -> list[dict[str, Any]]:
     """Counts per unit (and kind) from the current pathway rows.
 
     The pathway row carries the member's unit and kind, so SQL counts each (unit, kind, level,
@@ -140,7 +157,7 @@ def table(rows: list[dict[str, Any]], scope: Scope) -> tuple[list[dict[str, Any]
                                                               dict[str, Any]]:
     """Rows and their column totals (from the true counts), suppressed when asked."""
     columns = scope.levels.row_counts
-    totals = {name: sum(row[name] for row in rows) for name in columns}
+    totals = {name: sum(map(itemgetter(name), rows)) for name in columns}
     if not scope.suppress:
         return rows, totals
     return suppress_rows(rows, columns), suppress_totals(totals, columns)

@@ -29,15 +29,23 @@ from pathway.people.units import create_unit
 from pathway.reports.distribution import (
     counts_at,
     counts_at_lateral,
+    current_rows,
     distribution_rows,
+    instance_rows,
     level_distribution,
 )
-from pathway.reports.ledger import rows_on
+from pathway.reports.ledger import rows_now, rows_on
 from pathway.reports.progression import progression
 from pathway.reports.scope import Period, Scope
 from pathway.store import ledger, migrate
 from pathway.store.db import engine_for, unit_of_work
-from pathway.store.models import DistributionChange, Instance, Member, Unit
+from pathway.store.models import (
+    DistributionChange,
+    DistributionCheckpoint,
+    Instance,
+    Member,
+    Unit,
+)
 from tests.conftest import create_pg_database, require_postgres
 from workflows.machine import compile_definition, join_state
 from workflows.schema import MEMBER_KINDS, PATHWAY_STATUSES
@@ -157,7 +165,23 @@ def test_as_of_through_the_ledger_equals_a_replay_of_the_events(
         north = s.scalar(select(Unit).where(Unit.code == UNITS[0]))
         for scope in (Scope(caller=ADMIN), Scope(caller=ADMIN, unit=north, kind="carer")):
             assert rows_on(s, scope, days) == [replayed(s, scope, day) for day in days]
+            # Now, from the ledger: the checkpoints taken part-way plus every change since
+            # (backdated, transfers, erasures, whatever day they fall on) is the pathway rows.
+            for by_kind in (True, False):
+                now = instance_rows(s, scope, by_kind=by_kind)
+                assert rows_now(s, scope, by_kind=by_kind) in (now, None)
+                assert current_rows(s, scope, by_kind=by_kind) == now
         assert ledger.differences(s.connection(), TZ) == []
+    with unit_of_work(db_url) as s:
+        ledger.take_checkpoints(s.connection())
+    with unit_of_work(db_url, write=False) as s:
+        north = s.scalar(select(Unit).where(Unit.code == UNITS[0]))
+        # No checkpoint when every change falls before the first 15th or month end.
+        checkpointed = s.scalar(select(func.count()).select_from(DistributionCheckpoint)) > 0
+        for scope in (Scope(caller=ADMIN), Scope(caller=ADMIN, unit=north, kind="carer")):
+            for by_kind in (True, False):
+                assert rows_now(s, scope, by_kind=by_kind) == (
+                    instance_rows(s, scope, by_kind=by_kind) if checkpointed else None)
 
 
 def test_a_backdated_event_is_one_more_row_and_rewrites_nothing(db_url, member, catalogue):
@@ -332,6 +356,12 @@ def test_checkpoint_days_read_from_the_checkpoints_agree_with_a_replay(db_url, c
             north = s.scalar(select(Unit).where(Unit.code == UNITS[0]))
             for scope in (Scope(caller=ADMIN), Scope(caller=ADMIN, unit=north, kind="carer")):
                 assert rows_on(s, scope, days) == [replayed(s, scope, day) for day in days]
+                # Out of order, a checkpoint day asked for twice, a day between checkpoints:
+                # each answer in its place, the repeated day's rows its own.
+                mixed = [days[5], days[5] + timedelta(days=3), days[0], days[5]]
+                answered = rows_on(s, scope, mixed)
+                assert answered == [replayed(s, scope, day) for day in mixed]
+                assert all(a is not b for a, b in zip(answered[0], answered[3], strict=True))
 
     agree()  # nothing written since the checkpoints: each day is its kept counts
     with unit_of_work(db_url) as s:
