@@ -24,7 +24,7 @@ from pathway.people.access import (
     Caller,
     allowed_to,
 )
-from pathway.store.db import unit_of_work
+from pathway.store.db import engine_for, unit_of_work
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,7 +50,8 @@ def authenticate() -> Caller:
     token = _token()
     caller = None
     if token:
-        with unit_of_work(current_app.config["DATABASE_URL"], write=False) as lookup:
+        # A plain connection, not a session: nothing is loaded as objects here.
+        with engine_for(current_app.config["DATABASE_URL"]).connect() as lookup:
             caller = users.caller_for(lookup, token)
             stale = caller is not None and users.needs_touch(caller)
         if caller is not None and stale:
