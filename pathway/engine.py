@@ -306,16 +306,16 @@ def fire(session: Session, catalogue: Catalogue, member: Member, machine: Machin
         session.flush()
         session.expire(member, ["unit"])
     session.flush()  # anything the caller left pending goes in before the event, as before
-    values: dict[str, Any] = {
-        "instance_id": instance.id, "member_id": member.id, "seq": instance.version,
-        "machine": str(machine), "trigger": firing.trigger, "from_state": state,
-        "to_state": dest, "unit_id": unit_id, "actor": actor.name, "user_id": actor.user_id,
-        "at": at, "effective_at": effective_at, "reason": firing.reason, "note": firing.note,
-        "exit_reason": firing.exit_reason if firing.trigger == EXIT else None,
-        "override": bool(waived), "unmet": [v.as_dict(with_met=False) for v in waived] or None,
-        "definition_version": definition.version, "idempotency_key": firing.idempotency_key,
-        "member_view": dict(firing.member_view) if firing.member_view is not None else None,
-        "refers_to": firing.refers_to}
+    values: dict[str, Any] = dict(
+        instance_id=instance.id, member_id=member.id, seq=instance.version, machine=str(machine),
+        trigger=firing.trigger, from_state=state, to_state=dest, unit_id=unit_id,
+        actor=actor.name, user_id=actor.user_id, at=at, effective_at=effective_at,
+        reason=firing.reason, note=firing.note,
+        exit_reason=firing.exit_reason if firing.trigger == EXIT else None,
+        override=bool(waived), unmet=[v.as_dict(with_met=False) for v in waived] or None,
+        definition_version=definition.version, idempotency_key=firing.idempotency_key,
+        member_view=dict(firing.member_view) if firing.member_view is not None else None,
+        refers_to=firing.refers_to)
     event_id = session.connection().execute(_INSERT_EVENT, values).scalar_one()
     event = Event(id=event_id, **values)
     make_transient_to_detached(event)  # a row that exists: the session keeps it as loaded
