@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from api.auth import current_caller
 from api.db import session
+from pathway.engine import member_with_pathway
 from pathway.people.members import visible_member
-from pathway.store.models import Member
+from pathway.store.models import Instance, Member
 
 
 def member_in_scope(member_id: int, *, action: str = "read") -> Member:
@@ -18,6 +19,17 @@ def member_in_scope(member_id: int, *, action: str = "read") -> Member:
     member = visible_member(session(), current_caller(), member_id)
     g.audited_member = (member.id, action)
     return member
+
+
+def member_and_pathway_in_scope(member_id: int, *, action: str = "read"
+                                ) -> tuple[Member, Instance | None]:
+    """``member_in_scope`` with the member's pathway row read in the same query (for a
+    transition, which needs both: ``fire(..., instance=...)``)."""
+    found = member_with_pathway(session(), member_id)
+    # The scope check itself is ``visible_member``'s (the member is in the session now, so
+    # it reads nothing more; an absent member is looked for again and refused the same way).
+    member = member_in_scope(member_id, action=action)
+    return member, found[1] if found is not None else None
 
 
 def note_reads(member_ids: Iterable[int], action: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import current_app, g, request
 from flask_smorest import abort
 
+from api.db import session
 from api.errors import refuse
 from pathway.people import users
 from pathway.people.access import (
@@ -24,7 +25,7 @@ from pathway.people.access import (
     Caller,
     allowed_to,
 )
-from pathway.store.db import unit_of_work
+from pathway.store.db import engine_for, unit_of_work
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,17 +43,24 @@ def _token() -> str | None:
 
 
 def authenticate() -> Caller:
-    """Look the token up in its own short transaction, before the request's own begins.
+    """Look the token up; its last use is recorded in a short transaction of its own.
 
-    A writing request holds SQLite's write lock from its first statement, so recording the
-    token's last use must not happen inside it.
+    On SQLite the lookup has its own short transaction too, before the request's begins: a
+    writing request holds the write lock from its first statement, which a request refused
+    here should never take. On PostgreSQL nothing is locked by reading, so the lookup is the
+    first statement of the request's own transaction (one connection checkout, not two).
     """
     token = _token()
     caller = None
     if token:
-        with unit_of_work(current_app.config["DATABASE_URL"], write=False) as lookup:
-            caller = users.caller_for(lookup, token)
-            stale = caller is not None and users.needs_touch(caller)
+        engine = engine_for(current_app.config["DATABASE_URL"])
+        if engine.dialect.name == "sqlite":
+            # A plain connection, not a session: nothing is loaded as objects here.
+            with engine.connect() as lookup:
+                caller = users.caller_for(lookup, token)
+        else:
+            caller = users.caller_for(session(), token)
+        stale = caller is not None and users.needs_touch(caller)
         if caller is not None and stale:
             with unit_of_work(current_app.config["DATABASE_URL"]) as side:
                 users.touch(side, caller.user_id)

@@ -8,7 +8,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from api.access import member_in_scope
+from api.access import member_and_pathway_in_scope, member_in_scope
 from api.auth import RECORD_ROLES, WRITERS, current_caller, roles
 from api.context import catalogue, zone
 from api.db import session
@@ -79,6 +79,11 @@ class TransitionRequestSchema(Schema):
                                                          "on its event."})
 
 
+# One instance for every request: given the class, webargs would build the schema (and its
+# nested one) again for each request.
+TRANSITION_REQUEST = TransitionRequestSchema()
+
+
 class TransitionResultSchema(Schema):
     event = fields.Nested(EventSchema, required=True)
     pathway = fields.Nested(PathwaySchema, required=True)
@@ -103,7 +108,7 @@ class Pathway(MethodView):
 
 @blp.route("/members/<int:member_id>/pathway/transitions")
 class PathwayTransitions(MethodView):
-    @blp.arguments(TransitionRequestSchema)
+    @blp.arguments(TRANSITION_REQUEST)
     @blp.response(201, TransitionResultSchema)
     @blp.doc(parameters=[{"in": "header", "name": HEADER, "required": False,
                           "schema": {"type": "string", "maxLength": 200},
@@ -114,7 +119,7 @@ class PathwayTransitions(MethodView):
         """Fire a trigger on the member's pathway; refused with the unmet criteria when not ready."""
         def run() -> Any:
             caller = current_caller()
-            member = member_in_scope(member_id)
+            member, instance = member_and_pathway_in_scope(member_id)
             view = checked_view(data["view"])
             with effective_date_named("on"):
                 outcome = fire(session(), catalogue(), member, PATHWAY_MACHINE,
@@ -123,7 +128,7 @@ class PathwayTransitions(MethodView):
                                       expected_version=data["expected_version"], on=data["on"],
                                       exit_reason=data["exit_reason"], note=data["feedback"],
                                       member_view=view),
-                               caller.actor, zone())
+                               caller.actor, zone(), instance=instance)
             return TRANSITION_RESULT.dump({
                 "event": event_view(outcome.event, session(), unit_code=member.unit.code),
                 "pathway": pathway_summary(catalogue(), member, outcome.instance)})

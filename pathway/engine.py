@@ -13,10 +13,10 @@ from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from pathway import clock
@@ -136,6 +136,22 @@ def load_instance(session: Session, member_id: int, machine: MachineRef) -> Inst
                            ).one_or_none()
 
 
+_MEMBER_WITH_PATHWAY = (
+    select(Member, Instance)
+    .outerjoin(Instance, (Instance.member_id == Member.id) & (Instance.machine == PATHWAY))
+    .where(Member.id == bindparam("member_id")))
+
+
+def member_with_pathway(session: Session, member_id: int) -> tuple[Member, Instance | None] | None:
+    """A member and their pathway row in one query (None when there is no such member).
+
+    For a transition the member is needed for the scope check and the row for ``fire``:
+    pass the row on as ``fire(..., instance=...)``. Scope is the caller's to check.
+    """
+    row = session.execute(_MEMBER_WITH_PATHWAY, {"member_id": member_id}).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 def effective_moment(session: Session, machine: MachineRef, on: date | None, member: Member,
                      zone: ZoneInfo) -> datetime:
     """When the event counts as having happened; ``on`` backdates it."""
@@ -192,15 +208,27 @@ _SWAP = (update(_INSTANCES)
                 _INSTANCES.c.version == bindparam("swap_version"))
          .values({name: bindparam(name) for name in _SWAPPED}))
 _SWAP_PATHWAY = _SWAP.values(unit_id=bindparam("unit_id"))
+_EVENTS = Base.metadata.tables[Event.__tablename__]
+# An event without free text goes in through Core (the ORM's flush costs more than the
+# insert itself on the write path); its id comes back with it, and the Event object is then
+# attached to the session as loaded.
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_UNSET: Any = object()
 
 
 def fire(session: Session, catalogue: Catalogue, member: Member, machine: MachineRef | str,
-         firing: Firing, actor: Actor, zone: ZoneInfo) -> Outcome:
-    """Fire one trigger on one of a member's machines and record the event (not committed)."""
+         firing: Firing, actor: Actor, zone: ZoneInfo, *,
+         instance: Instance | None = _UNSET) -> Outcome:
+    """Fire one trigger on one of a member's machines and record the event (not committed).
+
+    ``instance``: the machine's row as already read in this transaction (None when it has
+    none), to save reading it again; the compare-and-swap still checks its version.
+    """
     machine = machine_ref(machine)
     definition = definition_for(catalogue, member.kind, machine)
     workflow = compile_definition(definition)
-    instance = load_instance(session, member.id, machine)
+    if instance is _UNSET:
+        instance = load_instance(session, member.id, machine)
     state = instance.state if instance else definition.initial
     version = instance.version if instance else 0
     if firing.expected_version is not None and firing.expected_version != version:
@@ -278,18 +306,28 @@ def fire(session: Session, catalogue: Catalogue, member: Member, machine: Machin
         member.unit_id = firing.unit_id
         session.flush()
         session.expire(member, ["unit"])
-    event = Event(
+    session.flush()  # anything the caller left pending goes in before the event, as before
+    values: dict[str, Any] = dict(
         instance_id=instance.id, member_id=member.id, seq=instance.version, machine=str(machine),
-        trigger=firing.trigger, from_state=state,
-        to_state=dest, unit_id=unit_id, actor=actor.name, user_id=actor.user_id, at=at,
-        effective_at=effective_at, reason=firing.reason, note=firing.note,
+        trigger=firing.trigger, from_state=state, to_state=dest, unit_id=unit_id,
+        actor=actor.name, user_id=actor.user_id, at=at, effective_at=effective_at,
+        reason=firing.reason, note=firing.note,
         exit_reason=firing.exit_reason if firing.trigger == EXIT else None,
         override=bool(waived), unmet=[v.as_dict(with_met=False) for v in waived] or None,
         definition_version=definition.version, idempotency_key=firing.idempotency_key,
         member_view=dict(firing.member_view) if firing.member_view is not None else None,
         refers_to=firing.refers_to)
-    session.add(event)
-    session.flush()
+    if firing.reason or firing.note or firing.member_view is not None:
+        # Free text goes through the ORM's flush, whose hooks refuse it about an erased
+        # member (pathway.people.privacy), for every write path alike.
+        event = Event(**values)
+        session.add(event)
+        session.flush()
+    else:
+        event_id = session.connection().execute(_INSERT_EVENT, values).scalar_one()
+        event = Event(id=event_id, **values)
+        make_transient_to_detached(event)  # a row that exists: the session keeps it as loaded
+        session.add(event)
     return Outcome(event=event, instance=instance, waived=waived)
 
 

@@ -7,7 +7,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from pathway import clock
@@ -57,14 +57,21 @@ def create_user(session: Session, name: str, role: str, *, unit_codes: list[str]
     return user, token
 
 
-def caller_for(session: Session, token: str) -> Caller | None:
+_USERS = User.__table__
+# Core statements on the tables, built once: this runs before every API request, and the
+# ORM's per-statement work would cost more than the lookup itself.
+_BY_TOKEN = select(
+    _USERS.c.id, _USERS.c.name, _USERS.c.role, _USERS.c.token_hash, _USERS.c.all_units,
+    _USERS.c.member_id, _USERS.c.expires_at, _USERS.c.revoked_at, _USERS.c.last_used_at,
+).where(_USERS.c.token_hash == bindparam("digest"))
+_USER_UNITS = UserUnit.__table__
+_UNITS_OF = select(_USER_UNITS.c.unit_id).where(_USER_UNITS.c.user_id == bindparam("user_id"))
+
+
+def caller_for(db: Session | Connection, token: str) -> Caller | None:
     """The caller a token belongs to, or None when it is unknown, revoked or expired."""
     digest = hash_token(token)
-    # The columns, not the ORM object: this runs before every API request.
-    user = session.execute(select(
-        User.id, User.name, User.role, User.token_hash, User.all_units, User.member_id,
-        User.expires_at, User.revoked_at, User.last_used_at).where(User.token_hash == digest)
-    ).one_or_none()
+    user = db.execute(_BY_TOKEN, {"digest": digest}).one_or_none()
     if user is None or not hmac.compare_digest(user.token_hash, digest):
         return None
     now = clock.now()
@@ -73,8 +80,8 @@ def caller_for(session: Session, token: str) -> Caller | None:
     if user.expires_at is not None and clock.as_utc(user.expires_at) <= now:
         return None
     scoped = user.role in SCOPED_ROLES and not user.all_units
-    unit_ids = frozenset(session.scalars(select(UserUnit.unit_id).where(
-        UserUnit.user_id == user.id))) if scoped else frozenset()
+    unit_ids = frozenset(db.execute(_UNITS_OF, {"user_id": user.id}).scalars()
+                         ) if scoped else frozenset()
     return Caller(user_id=user.id, name=user.name, role=user.role, all_units=user.all_units,
                   unit_ids=unit_ids, member_id=user.member_id,
                   last_used_at=clock.as_utc(user.last_used_at) if user.last_used_at else None)

@@ -175,3 +175,16 @@ def test_a_replayed_answer_is_not_given_to_a_caller_who_lost_scope(client, auth,
     client.post(f"/api/v1/members/{member_id}/transfer", json={"unit": "ty-draw"},
                 headers=auth("admin"))
     assert fire(client, ward_only, member_id, trigger="pause").status_code == 404
+
+
+def test_a_member_outside_the_callers_units_or_absent_is_not_found_and_nothing_moves(
+        client, auth, member, unit):
+    elsewhere = member(unit=unit("ward-elsewhere"))
+    ward_only = auth("coordinator", units=[unit("ward-home")])
+    for member_id in (elsewhere, elsewhere + 1000):
+        answer = fire(client, ward_only, member_id, trigger="pause")
+        assert answer.status_code == 404
+        assert answer.get_json()["message"] == f"There is no member with id {member_id}."
+    everywhere = auth("coordinator")
+    pathway = client.get(f"/api/v1/members/{elsewhere}/pathway", headers=everywhere).get_json()
+    assert (pathway["status"], pathway["version"]) == ("active", 1)

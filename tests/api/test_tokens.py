@@ -126,3 +126,19 @@ def test_missing_or_malformed_authorization_answers_401(client):
     for header in ({}, {"Authorization": "Bearer "}, {"Authorization": "Basic abc"},
                    {"Authorization": "pw_notatoken"}):
         assert client.get("/api/v1/units", headers=header).status_code == 401
+
+
+def test_a_writing_request_records_the_last_use_too(client, token, member, db_url):
+    secret = token("coordinator", name="writer")
+    answer = client.post(f"/api/v1/members/{member()}/pathway/transitions",
+                         json={"trigger": "pause"}, headers={"Authorization": f"Bearer {secret}"})
+    assert answer.status_code == 201
+    assert _user(db_url, "writer").last_used_at is not None
+
+
+def test_a_unit_scoped_token_sees_its_own_units_only(client, token, member, unit):
+    home, elsewhere = unit("ward-home"), unit("ward-elsewhere")
+    headers = {"Authorization": f"Bearer {token('coordinator', units=[home])}"}
+    assert client.get(f"/api/v1/members/{member(unit=home)}", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/members/{member(unit=elsewhere)}",
+                      headers=headers).status_code == 404

@@ -1,12 +1,13 @@
 """The one write path against a real database: guards, compare-and-swap, one transaction."""
 
 import threading
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
-from pathway.engine import PATHWAY, Actor, Firing, fire
+from pathway import clock
+from pathway.engine import PATHWAY, Actor, Firing, fire, member_with_pathway
 from pathway.errors import Conflict, GuardsUnmet, NotFound, VersionConflict
 from pathway.store.db import unit_of_work
 from pathway.store.models import Event, Instance, Member
@@ -117,3 +118,54 @@ def test_a_stale_version_is_refused_before_anything_is_written(db_url, catalogue
         fire_now(db_url, catalogue, member_id, PATHWAY, trigger="pause", expected_version=7)
     with unit_of_work(db_url, write=False) as session:
         assert session.scalar(select(func.count()).select_from(Event)) == 1
+
+
+def columns_of(event: Event) -> dict[str, object]:
+    """Every column's value, moments in UTC (SQLite hands them back without a zone)."""
+    values = {c.key: getattr(event, c.key) for c in Event.__table__.columns}
+    return {key: clock.as_utc(value) if isinstance(value, datetime) else value
+            for key, value in values.items()}
+
+
+def test_the_event_fire_hands_back_is_the_row_as_stored(db_url, catalogue, member):
+    member_id = member()
+    with unit_of_work(db_url) as session:
+        member_row = session.get(Member, member_id)
+        outcome = fire(session, catalogue, member_row, PATHWAY,
+                       Firing(trigger="pause", reason="Unwell for a while",
+                              idempotency_key="pause-1"), COORDINATOR, TZ)
+        handed = columns_of(outcome.event)
+    with unit_of_work(db_url, write=False) as session:
+        assert columns_of(session.get(Event, handed["id"])) == handed
+    assert (handed["seq"], handed["trigger"], handed["to_state"], handed["unmet"]) == (
+        2, "pause", "level_1.paused", None)
+
+
+def test_a_pathway_row_read_with_the_member_is_fired_on_as_is(db_url, catalogue, member):
+    """One query for the member and their pathway row; ``fire`` then reads neither again."""
+    member_id = member()
+    with unit_of_work(db_url) as session:
+        found = member_with_pathway(session, member_id)
+        assert found is not None
+        member_row, pathway = found
+        assert pathway is not None
+        assert pathway.version == 1
+        outcome = fire(session, catalogue, member_row, PATHWAY, Firing(trigger="pause"),
+                       COORDINATOR, TZ, instance=pathway)
+        assert outcome.instance is pathway
+        assert (pathway.state, pathway.version) == ("level_1.paused", 2)
+    assert events_of(db_url, member_id)[-1] == ("pathway", "pause", "level_1", "level_1.paused", 2)
+    with unit_of_work(db_url, write=False) as session:
+        assert member_with_pathway(session, member_id + 1000) is None
+
+
+def test_a_machine_without_a_row_yet_is_started_when_told_there_is_none(db_url, catalogue,
+                                                                       member):
+    member_id = member()
+    with unit_of_work(db_url) as session:
+        member_row = session.get(Member, member_id)
+        outcome = fire(session, catalogue, member_row, "training:speaking_out",
+                       Firing(trigger="enrol"), COORDINATOR, TZ, instance=None)
+        assert (outcome.instance.state, outcome.instance.version) == ("enrolled", 1)
+    assert events_of(db_url, member_id)[-1] == (
+        "training:speaking_out", "enrol", "not_started", "enrolled", 1)
