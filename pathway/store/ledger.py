@@ -65,6 +65,10 @@ def group_of(unit_id: int, kind: str, state: str) -> Group:
     return Group(unit_id, kind, level, status)
 
 
+# Built once: one of these goes with every pathway transition.
+ADD_CHANGES = insert(CHANGES)
+
+
 def record_move(session: Session, day: date, left: Group | None, entered: Group) -> None:
     """A member left ``left`` (None when they are new) for ``entered`` on ``day``."""
     if left == entered:
@@ -72,8 +76,8 @@ def record_move(session: Session, day: date, left: Group | None, entered: Group)
     rows = [{"day": day, **entered._asdict(), "delta": 1}]
     if left is not None:
         rows.append({"day": day, **left._asdict(), "delta": -1})
-    # Core, not the ORM's bulk insert: one of these goes with every pathway transition.
-    session.connection().execute(insert(CHANGES), rows)
+    # Core, not the ORM's bulk insert.
+    session.connection().execute(ADD_CHANGES, rows)
 
 
 def record_changes(connection: Connection, changes: Iterable[tuple[date, Group, int]]) -> None:
@@ -84,7 +88,7 @@ def record_changes(connection: Connection, changes: Iterable[tuple[date, Group, 
     rows = [{"day": day, **group._asdict(), "delta": delta}
             for (day, group), delta in counted.items() if delta]
     if rows:
-        connection.execute(insert(CHANGES), rows)
+        connection.execute(ADD_CHANGES, rows)
 
 
 def record_arrivals(connection: Connection, arrivals: Iterable[tuple[date, Group]]) -> None:
