@@ -320,6 +320,10 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
     ``exit`` event that took it there.
     """
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        from pathway.ops import importer_postgres
+
+        return importer_postgres.write(session, catalogue, actor, zone, rows, progress)
     definitions = {kind: catalogue.pathway_for(kind) for kind in MEMBER_KINDS}
     starts: dict[date, datetime] = {}
 
@@ -364,15 +368,8 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
 
 
 def _stage(connection: Connection, staged: list[tuple[Any, ...]]) -> None:
-    """One chunk into the staging table: ``COPY`` on PostgreSQL, else one executemany."""
+    """One chunk into the staging table by one executemany (PostgreSQL: importer_postgres)."""
     names = ", ".join(column.name for column in STAGING.columns)
-    if connection.dialect.name == "postgresql":
-        driver = connection.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
-                f"COPY {STAGING.name} ({names}) FROM STDIN") as copy:
-            for values in staged:
-                copy.write_row(values)
-        return
     # The driver's own values (dates as text on SQLite), converted once per distinct value.
     dialect = connection.dialect
     converters: list[tuple[int, Callable[[Any], Any], dict[Any, Any]]] = []
