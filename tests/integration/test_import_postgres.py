@@ -34,7 +34,7 @@ def run(db_url: str, *args: str) -> Result:
 
 def schema(db_url: str) -> list[tuple[str, str, str]]:
     with unit_of_work(db_url, write=False) as s:
-        return [tuple(row) for row in s.execute(SCHEMA)]  # type: ignore[misc]
+        return [(row[0], row[1], row[2]) for row in s.execute(SCHEMA)]
 
 
 def members_csv(folder: Path, name: str, references: range) -> str:
