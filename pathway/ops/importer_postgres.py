@@ -1,19 +1,23 @@
-"""The importer's PostgreSQL write path: one ``COPY`` of the whole file, then set-based SQL.
+"""The importer's PostgreSQL write path: the rows go in by ``COPY``, written as text blocks.
 
-The valid rows go into a temporary staging table by one streamed ``COPY`` (text blocks, not a
-parameter per value). Member and instance ids are drawn from the tables' own sequences as the
-rows arrive, in line order, so instances and events need no join back by reference. A few
-``INSERT ... SELECT`` statements over the whole file then write what ``engine.register`` (and,
-for a leaver, ``engine.fire`` of ``exit``) would have written, and the ledger rows.
-
-Into an empty database (the first import, the common case for a million rows), the foreign
+Into an empty database (the first import, the usual one for a million rows) the foreign
 keys, unique constraints and secondary indexes of the members, instances and events tables
-are dropped for the load and re-created from their catalogue definitions afterwards, inside
-the same transaction, as a restore does: each index is built by one sort and each foreign key
-checked by one join, instead of per row (a foreign-key trigger per instance and event row was
-most of the time). The schema after is the schema before (``pg_get_indexdef`` and
-``pg_get_constraintdef`` are re-run verbatim), and nothing commits here: a failure anywhere
-rolls the whole import back, the dropped constraints with it.
+are dropped, the three tables filled by one streamed ``COPY`` each (ids taken from their
+sequences in one block, in line order), and everything dropped is re-created from the
+catalogue's own definitions (``pg_get_indexdef``, ``pg_get_constraintdef``), as a restore
+does: each index built by one sort and each foreign key checked by one join, instead of a
+foreign-key trigger and an index insertion per row (which were most of the time). DDL is
+transactional: all of it is inside the caller's one transaction, so a failure anywhere rolls
+the import back with the dropped constraints, and the schema after is the schema before.
+
+Into a database that has members, the rows go into a temporary staging table by one
+``COPY``, ids drawn from the members' and instances' own sequences as they arrive, and a few
+``INSERT ... SELECT`` statements over the whole file write the members, instances and events
+with the keys and indexes in place.
+
+Either way the rows are exactly what ``engine.register`` (and, for a leaver, ``engine.fire``
+of ``exit``) would have written, and the ledger rows are summed per day and group in Python
+from a count per (day, unit, kind and state).
 """
 
 from __future__ import annotations
@@ -166,6 +170,8 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
           rows: list[MemberRow],
           progress: Callable[[int], None] | None = None) -> ImportResult:
     """``importer.write`` on PostgreSQL: the same rows written, in the caller's transaction."""
+    if not rows:
+        return ImportResult()
     connection = session.connection()
     now = clock.now()
     shapes, days = Shapes(catalogue), Days(zone, rows)
