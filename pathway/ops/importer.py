@@ -24,32 +24,20 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from itertools import repeat
 from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    Boolean,
     Column,
     Connection,
-    Date,
-    DateTime,
-    Executable,
     Index,
-    Integer,
-    MetaData,
-    Select,
-    String,
     Table,
-    delete,
     func,
-    insert,
     literal,
-    null,
     select,
-    union_all,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex
@@ -482,23 +470,6 @@ def validate(session: Session, catalogue: Catalogue, zone: ZoneInfo,
     return valid
 
 
-# (PostgreSQL) One chunk of valid rows at a time, in the columns the inserts below read: the
-# database then expands it into members, instances, events and ledger rows
-# (``INSERT ... SELECT``), so Python builds one plain tuple per row, not a dict per table.
-STAGING = Table(
-    "import_staging", MetaData(),
-    Column("line", Integer, primary_key=True), Column("reference", String(64)),
-    Column("kind", String(32)), Column("unit_id", Integer), Column("display_name", String(200)),
-    Column("joined_on", Date), Column("joined_at", DateTime(timezone=True)),
-    Column("workflow", String(96)), Column("definition_version", Integer),
-    Column("arrived", String(64)), Column("arrived_level", String(32)),
-    Column("arrived_status", String(16)), Column("state", String(64)),
-    Column("level", String(32)), Column("status", String(16)), Column("version", Integer),
-    Column("entered_at", DateTime(timezone=True)), Column("exit_reason", String(64)),
-    Column("exited_on", Date),
-    prefixes=["TEMPORARY"])
-
-
 @_without_cycle_collection()
 def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
           rows: list[MemberRow],
@@ -511,144 +482,13 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
     ``exit`` event that took it there.
     """
     connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        return _write_sqlite(connection, catalogue, actor, zone, rows, progress)
-    definitions = {kind: catalogue.pathway_for(kind) for kind in MEMBER_KINDS}
-    starts: dict[date, datetime] = {}
-
-    def start_of(day: date) -> datetime:
-        if day not in starts:
-            starts[day] = clock.start_of(day, zone)
-        return starts[day]
-
-    states: dict[tuple[str, str], tuple[str, str, str, str, str, str]] = {}
-
-    def split(state: str, arrived: str) -> tuple[str, str, str, str, str, str]:
-        """The staged arrived, arrived_level, arrived_status, state, level and status."""
-        if (state, arrived) not in states:
-            states[state, arrived] = (arrived, *split_state(arrived), state,
-                                      *split_state(state))
-        return states[state, arrived]
-
-    STAGING.create(connection)
-    expand = _expansion(connection, actor, clock.now())
-    result = ImportResult()
-    for start in range(0, len(rows), WRITE_CHUNK):
-        chunk = rows[start:start + WRITE_CHUNK]
-        staged = []
-        for r in chunk:
-            definition = definitions[r.kind]
-            staged.append((
-                r.line, r.reference, r.kind, r.unit_id, r.display_name, r.joined_on,
-                start_of(r.joined_on), definition.name, definition.version,
-                *split(r.state, r.arrived), 1 if r.exited_on is None else 2,
-                start_of(r.exited_on or r.joined_on), r.exit_reason, r.exited_on))
-        _stage(connection, staged)
-        for statement in expand:
-            connection.execute(statement)
-        connection.execute(delete(STAGING))
-        for row in chunk:
-            result.by_kind[row.kind] = result.by_kind.get(row.kind, 0) + 1
-        result.members += len(chunk)
-        if progress is not None:
-            progress(len(chunk))
-    STAGING.drop(connection)
-    return result
-
-
-def _stage(connection: Connection, staged: list[tuple[Any, ...]]) -> None:
-    """One chunk into the staging table: ``COPY`` on PostgreSQL, else one executemany."""
-    names = ", ".join(column.name for column in STAGING.columns)
     if connection.dialect.name == "postgresql":
-        driver = connection.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
-                f"COPY {STAGING.name} ({names}) FROM STDIN") as copy:
-            for values in staged:
-                copy.write_row(values)
-        return
-    # The driver's own values (dates as text on SQLite), converted once per distinct value.
-    dialect = connection.dialect
-    converters: list[tuple[int, Callable[[Any], Any], dict[Any, Any]]] = []
-    for index, column in enumerate(STAGING.columns):
-        processor = column.type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None:
-            converters.append((index, processor, {}))
-    if converters:
-        converted = []
-        for values in staged:
-            row = list(values)
-            for index, convert, seen in converters:
-                value = row[index]
-                if value not in seen:
-                    seen[value] = convert(value)
-                row[index] = seen[value]
-            converted.append(tuple(row))
-        staged = converted
-    marks = ", ".join("?" if dialect.paramstyle == "qmark" else "%s" for _ in STAGING.columns)
-    connection.exec_driver_sql(
-        f"INSERT INTO {STAGING.name} ({names}) VALUES ({marks})",  # noqa: S608 (our columns)
-        staged)
+        # Imported here: that module builds on this one's rows and results.
+        from pathway.ops import importer_postgres
 
+        return importer_postgres.write(session, catalogue, actor, zone, rows, progress)
+    return _write_sqlite(connection, catalogue, actor, zone, rows, progress)
 
-def _expansion(connection: Connection, actor: Actor, now: datetime) -> list[Executable]:
-    """The statements that turn the staged rows into what ``engine.register`` (and, for a
-    leaver, ``engine.fire`` of ``exit``) would have written."""
-    tables = Base.metadata.tables
-    members, instances, events = (tables[Member.__tablename__], tables[Instance.__tablename__],
-                                  tables[Event.__tablename__])
-    s = STAGING.c
-    at = literal(now, DateTime(timezone=True))
-    add_members = insert(members).from_select(
-        ["reference", "kind", "unit_id", "display_name", "joined_on", "created_at"],
-        select(s.reference, s.kind, s.unit_id, s.display_name, s.joined_on, at)
-        .order_by(s.line))
-    member = members.join(STAGING, members.c.reference == s.reference)
-    add_instances = insert(instances).from_select(
-        ["member_id", "machine", "workflow", "state", "level", "status", "unit_id", "kind",
-         "version", "entered_at", "definition_version"],
-        select(members.c.id, literal(PATHWAY, String), s.workflow, s.state, s.level, s.status,
-               s.unit_id, s.kind, s.version, s.entered_at, s.definition_version)
-        .select_from(member).order_by(s.line))
-    pathway = member.join(instances, (instances.c.member_id == members.c.id)
-                          & (instances.c.machine == PATHWAY))
-    event_columns = ["instance_id", "member_id", "seq", "machine", "trigger", "from_state",
-                     "to_state", "unit_id", "actor", "user_id", "at", "effective_at",
-                     "override", "definition_version", "exit_reason"]
-
-    def event(seq: int, trigger: str, from_state: Any, to_state: Any, effective_at: Any,
-              exit_reason: Any) -> Select[Any]:
-        return (select(instances.c.id, members.c.id, literal(seq, Integer),
-                       literal(PATHWAY, String), literal(trigger, String), from_state, to_state,
-                       s.unit_id, literal(actor.name, String),
-                       literal(actor.user_id, Integer), at, effective_at,
-                       literal(False, Boolean), s.definition_version, exit_reason)
-                .select_from(pathway).order_by(s.line))
-
-    add_registers = insert(events).from_select(event_columns, event(
-        1, REGISTER, null(), s.arrived, s.joined_at, null()))
-    add_exits = insert(events).from_select(event_columns, event(
-        2, EXIT, s.arrived, s.state, s.entered_at, s.exit_reason
-    ).where(s.exited_on.is_not(None)))
-    return [add_members, add_instances, add_registers, add_exits, _ledger_rows()]
-
-
-def _ledger_rows() -> Executable:
-    """What the register (and a leaver's exit) events add to the distribution ledger: one
-    row per day and group with a net change, as ``ledger.record_changes`` writes them."""
-    s = STAGING.c
-    left = s.exited_on.is_not(None)
-    moves = union_all(
-        select(s.joined_on.label("day"), s.unit_id, s.kind, s.arrived_level.label("level"),
-               s.arrived_status.label("status"), literal(1, Integer).label("delta")),
-        select(s.exited_on, s.unit_id, s.kind, s.arrived_level, s.arrived_status,
-               literal(-1, Integer)).where(left),
-        select(s.exited_on, s.unit_id, s.kind, s.level, s.status, literal(1, Integer))
-        .where(left)).subquery("moves")
-    keys = [moves.c.day, *(moves.c[name] for name in ledger.GROUP)]
-    return insert(ledger.CHANGES).from_select(
-        ["day", *ledger.GROUP, "delta"],
-        select(*keys, func.sum(moves.c.delta)).group_by(*keys)
-        .having(func.sum(moves.c.delta) != 0))
 
 
 # SQLite: the rows go straight in, one ``executemany`` per table and chunk, of tuples zipped

@@ -1,0 +1,493 @@
+"""The importer's PostgreSQL write path: the rows go in by ``COPY``, written as text blocks.
+
+Into an empty database (the first import, the usual one for a million rows) the foreign
+keys, unique constraints and secondary indexes of the members, instances and events tables
+are dropped, the three tables filled by one streamed ``COPY`` each (ids taken from their
+sequences in one block, in line order), and everything dropped is re-created from the
+catalogue's own definitions (``pg_get_indexdef``, ``pg_get_constraintdef``), as a restore
+does: each index built by one sort and each foreign key checked by one join, instead of a
+foreign-key trigger and an index insertion per row (which were most of the time). DDL is
+transactional: all of it is inside the caller's one transaction, so a failure anywhere rolls
+the import back with the dropped constraints, and the schema after is the schema before.
+
+Into a database that has members, the rows go into a temporary staging table by one
+``COPY``, ids drawn from the members' and instances' own sequences as they arrive, and a few
+``INSERT ... SELECT`` statements over the whole file write the members, instances and events
+with the keys and indexes in place.
+
+Either way the rows are exactly what ``engine.register`` (and, for a leaver, ``engine.fire``
+of ``exit``) would have written, and the ledger rows are summed per day and group in Python
+from a count per (day, unit, kind and state).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from psycopg.copy import QueuedLibpqWriter
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Executable,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    case,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    text,
+)
+from sqlalchemy.orm import Session
+
+from pathway import clock
+from pathway.engine import PATHWAY, Actor
+from pathway.ops.importer import ImportResult, MemberRow
+from pathway.reports.vocabulary import EXIT, REGISTER
+from pathway.store import ledger
+from pathway.store.models import Base, Event, Instance, Member
+from workflows.machine import split_state
+from workflows.schema import Catalogue
+
+TABLES = Base.metadata.tables
+MEMBERS = TABLES[Member.__tablename__]
+INSTANCES = TABLES[Instance.__tablename__]
+EVENTS = TABLES[Event.__tablename__]
+# The tables an import fills row by row: their keys and indexes are rebuilt in bulk mode.
+BULK_TABLES = (MEMBERS, INSTANCES, EVENTS)
+BLOCK = 50_000  # rows per COPY write (and per progress step)
+# Bulk mode sorts each index once and checks each foreign key by one join: room for both
+# (this transaction only).
+MAINTENANCE_WORK_MEM = "512MB"
+WORK_MEM = "256MB"
+# COPY's text format: NULL is \N, and these four characters are escaped.
+NULL = "\\N"
+SPECIAL = re.compile(r"[\\\t\n\r]")
+ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+_temporary = MetaData()
+# One row per line of the file. ``member_id`` and ``instance_id`` default to the next values
+# of the members' and instances' own sequences (set when the table is created), drawn in
+# line order as COPY reads the rows.
+STAGING = Table(
+    "import_staging", _temporary,
+    Column("line", Integer, nullable=False), Column("member_id", BigInteger, nullable=False),
+    Column("instance_id", BigInteger, nullable=False),
+    Column("reference", String(64), nullable=False), Column("unit_id", Integer, nullable=False),
+    Column("display_name", String(200)), Column("joined_on", Date, nullable=False),
+    Column("shape", Integer, nullable=False), Column("exit_reason", String(64)),
+    Column("exited_on", Date),
+    prefixes=["TEMPORARY"])
+# What each (kind, state) of the file stands for: a file holds a handful of them.
+SHAPES = Table(
+    "import_shapes", _temporary,
+    Column("shape", Integer, primary_key=True), Column("kind", String(32), nullable=False),
+    Column("workflow", String(96), nullable=False),
+    Column("definition_version", Integer, nullable=False),
+    Column("arrived", String(64), nullable=False), Column("arrived_level", String(32)),
+    Column("arrived_status", String(16)), Column("state", String(64), nullable=False),
+    Column("level", String(32)), Column("status", String(16)),
+    prefixes=["TEMPORARY"])
+# When each day of the file began in the service's zone (``clock.start_of``), once per day.
+DAYS = Table(
+    "import_days", _temporary,
+    Column("day", Date, primary_key=True), Column("starts", DateTime(timezone=True),
+                                                  nullable=False),
+    prefixes=["TEMPORARY"])
+
+
+def _text(value: str | None) -> str:
+    """``value`` in COPY's text format."""
+    if value is None:
+        return NULL
+    return value.translate(ESCAPES) if SPECIAL.search(value) else value
+
+
+@dataclass(frozen=True)
+class Definitions:
+    """The loaded tables' foreign keys, unique constraints and plain indexes as the catalogue
+    prints them, to be put back exactly."""
+
+    foreign_keys: list[tuple[str, str, str]]  # (table, name, definition)
+    uniques: list[tuple[str, str, str]]
+    indexes: list[tuple[str, str]]  # (name, CREATE INDEX statement)
+
+
+class Shapes:
+    """What each (kind, state) of the file stands for; a file holds a handful of them, so
+    each is worked out once rather than once per row."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.numbers: dict[tuple[str, str], int] = {}
+        self.rows: list[dict[str, Any]] = []
+
+    def number(self, kind: str, state: str) -> int:
+        number = self.numbers.get((kind, state))
+        if number is None:
+            definition = self.catalogue.pathway_for(kind)
+            arrived = MemberRow(0, "", kind, 0, None, date.min, state).arrived
+            arrived_level, arrived_status = split_state(arrived)
+            level, status = split_state(state)
+            number = self.numbers[kind, state] = len(self.rows)
+            self.rows.append({"shape": number, "kind": kind, "workflow": definition.name,
+                              "definition_version": definition.version, "arrived": arrived,
+                              "arrived_level": arrived_level, "arrived_status": arrived_status,
+                              "state": state, "level": level, "status": status})
+        return number
+
+
+class Days:
+    """Each day of the file as COPY text, and the moment it began in the service's zone
+    (``clock.start_of``, as ``engine.register`` stamps a day given without a time)."""
+
+    def __init__(self, zone: ZoneInfo, rows: list[MemberRow]) -> None:
+        self.zone = zone
+        self.days = {r.joined_on for r in rows} | {r.exited_on for r in rows
+                                                   if r.exited_on is not None}
+
+    def texts(self) -> tuple[dict[date, str], dict[date, str]]:
+        """{day: 'YYYY-MM-DD'} and {day: its first moment, ISO 8601}."""
+        return ({day: day.isoformat() for day in self.days},
+                {day: clock.start_of(day, self.zone).isoformat() for day in self.days})
+
+
+def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
+          rows: list[MemberRow],
+          progress: Callable[[int], None] | None = None) -> ImportResult:
+    """``importer.write`` on PostgreSQL: the same rows written, in the caller's transaction."""
+    if not rows:
+        return ImportResult()
+    connection = session.connection()
+    now = clock.now()
+    shapes, days = Shapes(catalogue), Days(zone, rows)
+    by_shape = [shapes.number(r.kind, r.state) for r in rows]
+    bulk = _members_empty(connection)
+    if bulk:
+        saved = _drop_for_load(connection)
+        _copy_all(connection, shapes, by_shape, days, actor, now, rows, progress)
+        _restore(connection, saved)
+    else:
+        _stage(connection, shapes, by_shape, days, rows, progress)
+        for statement in _expansion(actor, now):
+            connection.execute(statement)
+        for staged in (STAGING, SHAPES, DAYS):
+            staged.drop(connection)
+    _copy_ledger(connection, shapes, by_shape, rows)
+    if bulk:
+        # Fresh statistics, or the reports plan a million rows as an empty table until
+        # autovacuum comes round. ANALYZE counts this transaction's own rows.
+        names = ", ".join(t.name for t in (*BULK_TABLES, ledger.CHANGES))
+        connection.exec_driver_sql(f"ANALYZE {names}")
+    result = ImportResult(members=len(rows))
+    for row in rows:
+        result.by_kind[row.kind] = result.by_kind.get(row.kind, 0) + 1
+    return result
+
+
+def _members_empty(connection: Connection) -> bool:
+    """Whether this is the first import; registrations wait for this one from here on.
+
+    SHARE ROW EXCLUSIVE lets readers go on but no other transaction add a member, so the
+    answer holds until commit.
+    """
+    connection.exec_driver_sql(f"LOCK TABLE {MEMBERS.name} IN SHARE ROW EXCLUSIVE MODE")
+    return bool(connection.execute(select(~select(MEMBERS.c.id).exists())).scalar_one())
+
+
+def _sequence(connection: Connection, owner: Table) -> str:
+    name = connection.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"),
+                              {"t": owner.name}).scalar_one()
+    if name is None:
+        raise RuntimeError(f"{owner.name}.id has no sequence")
+    return str(name)
+
+
+def _reserve(connection: Connection, owner: Table, count: int) -> int:
+    """The first of ``count`` consecutive new ids of ``owner``, taken from its sequence.
+
+    Only under ``_drop_for_load``'s exclusive lock: nobody else can insert (and so draw an
+    id) until commit, and whoever draws next starts after the block.
+    """
+    sequence = _sequence(connection, owner)
+    first = int(connection.execute(text("SELECT nextval(:s)"), {"s": sequence}).scalar_one())
+    if count > 1:
+        connection.execute(text("SELECT setval(:s, :last)"),
+                           {"s": sequence, "last": first + count - 1})
+    return first
+
+
+def _columns(owner: Table, names: list[str]) -> str:
+    """``names`` for a COPY into ``owner``: every column left out must have no default the
+    models fill in Python (COPY never sees those), so it is NULL or the server's default."""
+    for column in owner.columns:
+        if column.name not in names and column.default is not None:
+            raise RuntimeError(f"{owner.name}.{column.name} has a Python-side default")
+    return ", ".join(names)
+
+
+def _copy(connection: Connection, owner: Table, names: list[str],
+          lines: Iterator[list[str]]) -> None:
+    """Stream blocks of COPY text lines into ``owner``: PostgreSQL reads one block while
+    Python writes the next."""
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+            f"COPY {owner.name} ({_columns(owner, names)}) FROM STDIN",
+            writer=QueuedLibpqWriter(cursor)) as copy:
+        for block in lines:
+            copy.write("".join(block))
+
+
+def _copy_all(connection: Connection, shapes: Shapes, by_shape: list[int], days: Days,
+              actor: Actor, now: datetime, rows: list[MemberRow],
+              progress: Callable[[int], None] | None) -> None:
+    """Members, instances and events straight in by COPY, ids chosen here: member, instance
+    and register event ids in line order, then the leavers' exit events in line order."""
+    count = len(rows)
+    leavers = [(i, r.exited_on) for i, r in enumerate(rows) if r.exited_on is not None]
+    first_member = _reserve(connection, MEMBERS, count)
+    first_instance = _reserve(connection, INSTANCES, count)
+    first_event = _reserve(connection, EVENTS, count + len(leavers))
+    at = now.isoformat()
+    on, starts = days.texts()
+    looked = [{name: (str(value) if isinstance(value, int) else _text(value))
+               for name, value in shape.items()} for shape in shapes.rows]
+    units = {unit_id: str(unit_id) for unit_id in {r.unit_id for r in rows}}
+    actor_text = f"{_text(actor.name)}\t{NULL if actor.user_id is None else actor.user_id}"
+
+    # Asked before any COPY starts: the connection answers nothing else during one.
+    rank = _distribution_rank(connection, shapes)
+
+    def members() -> Iterator[list[str]]:
+        kinds = [s["kind"] for s in looked]
+        for start in range(0, count, BLOCK):
+            yield [f"{first_member + i}\t{_text(r.reference)}\t{kinds[by_shape[i]]}\t"
+                   f"{units[r.unit_id]}\t{_text(r.display_name)}\t{on[r.joined_on]}\t{at}\n"
+                   for i, r in enumerate(rows[start:start + BLOCK], start)]
+
+    def instances() -> Iterator[list[str]]:
+        # What only the shape decides, before and after the unit.
+        before = [f"{PATHWAY}\t{s['workflow']}\t{s['state']}\t{s['level']}\t{s['status']}\t"
+                  for s in looked]
+        after = [f"\t{s['kind']}\t" for s in looked]
+        version = [s["definition_version"] for s in looked]
+        groups: dict[tuple[int, int], list[str]] = {}
+        for i, r in enumerate(rows):
+            shape = by_shape[i]
+            key = (r.unit_id, rank[shape])
+            lines = groups.get(key)
+            if lines is None:
+                lines = groups[key] = []
+            lines.append(f"{first_instance + i}\t{first_member + i}\t{before[shape]}"
+                         f"{units[r.unit_id]}{after[shape]}"
+                         f"{1 if r.exited_on is None else 2}\t"
+                         f"{starts[r.joined_on if r.exited_on is None else r.exited_on]}\t"
+                         f"{version[shape]}\n")
+        for key in sorted(groups):
+            yield groups.pop(key)
+
+    def events() -> Iterator[list[str]]:
+        register = [f"{PATHWAY}\t{REGISTER}\t{NULL}\t{s['arrived']}\t" for s in looked]
+        leave = [f"{PATHWAY}\t{EXIT}\t{s['arrived']}\t{s['state']}\t" for s in looked]
+        version = [f"\tf\t{s['definition_version']}\t" for s in looked]
+        for start in range(0, count, BLOCK):
+            block = rows[start:start + BLOCK]
+            yield [f"{first_event + i}\t{first_instance + i}\t{first_member + i}\t1\t"
+                   f"{register[by_shape[i]]}{units[r.unit_id]}\t{actor_text}\t{at}\t"
+                   f"{starts[r.joined_on]}{version[by_shape[i]]}{NULL}\n"
+                   for i, r in enumerate(block, start)]
+            if progress is not None:
+                progress(len(block))
+        for start in range(0, len(leavers), BLOCK):
+            yield [f"{first_event + count + n}\t{first_instance + i}\t{first_member + i}\t2\t"
+                   f"{leave[by_shape[i]]}{units[rows[i].unit_id]}\t{actor_text}\t{at}\t"
+                   f"{starts[left_on]}{version[by_shape[i]]}{_text(rows[i].exit_reason)}\n"
+                   for n, (i, left_on) in enumerate(leavers[start:start + BLOCK], start)]
+
+    _copy(connection, MEMBERS, ["id", "reference", "kind", "unit_id", "display_name",
+                                "joined_on", "created_at"], members())
+    _copy(connection, INSTANCES, ["id", "member_id", "machine", "workflow", "state", "level",
+                                  "status", "unit_id", "kind", "version", "entered_at",
+                                  "definition_version"], instances())
+    _copy(connection, EVENTS, ["id", "instance_id", "member_id", "seq", "machine", "trigger",
+                               "from_state", "to_state", "unit_id", "actor", "user_id", "at",
+                               "effective_at", "override", "definition_version",
+                               "exit_reason"], events())
+
+
+def _distribution_rank(connection: Connection, shapes: Shapes) -> dict[int, int]:
+    """Each shape's place in the order of the instances' distribution index (unit, kind,
+    level, status), the costliest index to build. Instances go in grouped by unit and this
+    rank, so that index's sort finds its rows already in order and stops after one pass (the
+    ids stay in line order).
+
+    The few shapes are ranked by PostgreSQL itself: the order is the columns' collation's.
+    """
+    if not shapes.rows:
+        return {}
+    values = ", ".join(f"({s['shape']}, :k{s['shape']}, :l{s['shape']}, :s{s['shape']})"
+                       for s in shapes.rows)
+    parameters: dict[str, Any] = {}
+    for s in shapes.rows:
+        parameters.update({f"k{s['shape']}": s["kind"], f"l{s['shape']}": s["level"],
+                           f"s{s['shape']}": s["status"]})
+    ranked = connection.execute(text(
+        f"SELECT n FROM (VALUES {values}) AS shape (n, kind, level, status) "  # noqa: S608
+        "ORDER BY kind, level, status"), parameters).scalars().all()
+    return {number: position for position, number in enumerate(ranked)}
+
+
+def _copy_ledger(connection: Connection, shapes: Shapes, by_shape: list[int],
+                 rows: list[MemberRow]) -> None:
+    """What the register (and a leaver's exit) events add to the distribution ledger: one
+    row per day and group with a net change, as ``ledger.record_changes`` writes them,
+    counted per (day, unit, shape) first (a few thousand keys for a million rows)."""
+    units = [r.unit_id for r in rows]
+    arrivals = Counter(zip([r.joined_on for r in rows], units, by_shape, strict=True))
+    exits = Counter((r.exited_on, units[i], by_shape[i]) for i, r in enumerate(rows)
+                    if r.exited_on is not None)
+    net: dict[tuple[date, int, str, str, str], int] = {}
+    for (day, unit_id, number), n in arrivals.items():
+        shape = shapes.rows[number]
+        key = (day, unit_id, shape["kind"], shape["arrived_level"], shape["arrived_status"])
+        net[key] = net.get(key, 0) + n
+    for (day, unit_id, number), n in exits.items():
+        shape = shapes.rows[number]
+        left = (day, unit_id, shape["kind"], shape["arrived_level"], shape["arrived_status"])
+        entered = (day, unit_id, shape["kind"], shape["level"], shape["status"])
+        net[left] = net.get(left, 0) - n
+        net[entered] = net.get(entered, 0) + n
+    # In day order: the day index then grows at its end instead of all over.
+    lines = [f"{day.isoformat()}\t{unit_id}\t{_text(kind)}\t{_text(level)}\t{_text(status)}\t"
+             f"{delta}\n" for (day, unit_id, kind, level, status), delta in sorted(net.items())
+             if delta]
+    if lines:
+        _copy(connection, ledger.CHANGES, ["day", *ledger.GROUP, "delta"], iter([lines]))
+
+
+def _stage(connection: Connection, shapes: Shapes, by_shape: list[int], days: Days,
+           rows: list[MemberRow], progress: Callable[[int], None] | None) -> None:
+    """Every row into the staging table by one ``COPY``, and the lookups it refers to; ids
+    are drawn from the members' and instances' own sequences as the rows arrive."""
+    STAGING.create(connection)
+    for column, owner in (("member_id", MEMBERS), ("instance_id", INSTANCES)):
+        connection.exec_driver_sql(
+            f"ALTER TABLE {STAGING.name} ALTER COLUMN {column} "
+            f"SET DEFAULT nextval('{_sequence(connection, owner)}')")
+    on, _ = days.texts()
+
+    def lines() -> Iterator[list[str]]:
+        for start in range(0, len(rows), BLOCK):
+            block = rows[start:start + BLOCK]
+            yield [f"{r.line}\t{_text(r.reference)}\t{r.unit_id}\t{_text(r.display_name)}\t"
+                   f"{on[r.joined_on]}\t{by_shape[i]}\t{_text(r.exit_reason)}\t"
+                   f"{NULL if r.exited_on is None else on[r.exited_on]}\n"
+                   for i, r in enumerate(block, start)]
+            if progress is not None:
+                progress(len(block))
+
+    _copy(connection, STAGING, [c.name for c in STAGING.columns
+                                if c.name not in ("member_id", "instance_id")], lines())
+    SHAPES.create(connection)
+    DAYS.create(connection)
+    if shapes.rows:
+        connection.execute(insert(SHAPES), shapes.rows)
+        connection.execute(insert(DAYS), [{"day": day, "starts": clock.start_of(day, days.zone)}
+                                          for day in days.days])
+    connection.exec_driver_sql(f"ANALYZE {STAGING.name}, {SHAPES.name}, {DAYS.name}")
+
+
+def _drop_for_load(connection: Connection) -> Definitions:
+    """Drop the loaded tables' foreign keys, unique constraints and plain indexes (primary
+    keys stay: ids arrive in order), keeping their definitions to put them back."""
+    connection.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
+    connection.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
+    names = [t.name for t in BULK_TABLES]
+    constraints = connection.execute(text(
+        "SELECT c.contype, c.conrelid::regclass::text, quote_ident(c.conname), "
+        "pg_get_constraintdef(c.oid) FROM pg_constraint c "
+        "WHERE c.conrelid = ANY(CAST(:names AS regclass[])) AND c.contype IN ('f', 'u') "
+        # A unique constraint another table's foreign key leans on has to stay.
+        "AND NOT (c.contype = 'u' AND EXISTS (SELECT 1 FROM pg_constraint f "
+        "WHERE f.contype = 'f' AND f.conindid = c.conindid)) "
+        "ORDER BY c.conrelid::regclass::text, c.conname"), {"names": names}).all()
+    indexes = connection.execute(text(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = ANY(CAST(:names AS regclass[])) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+        "ORDER BY 1"), {"names": names}).all()
+    saved = Definitions(
+        foreign_keys=[(t, n, d) for kind, t, n, d in constraints if kind == "f"],
+        uniques=[(t, n, d) for kind, t, n, d in constraints if kind == "u"],
+        indexes=[(n, d) for n, d in indexes])
+    for owner, name, _ in (*saved.foreign_keys, *saved.uniques):
+        connection.exec_driver_sql(f"ALTER TABLE {owner} DROP CONSTRAINT {name}")
+    for name, _ in saved.indexes:
+        connection.exec_driver_sql(f"DROP INDEX {name}")
+    return saved
+
+
+def _restore(connection: Connection, saved: Definitions) -> None:
+    """Everything ``_drop_for_load`` dropped, as it was: indexes and unique constraints by
+    one sort each, then each foreign key checked against the loaded rows by one join."""
+    for _, definition in saved.indexes:
+        connection.exec_driver_sql(definition)
+    for owner, name, definition in (*saved.uniques, *saved.foreign_keys):
+        connection.exec_driver_sql(f"ALTER TABLE {owner} ADD CONSTRAINT {name} {definition}")
+
+
+def _expansion(actor: Actor, now: datetime) -> list[Executable]:
+    """The statements that turn the staged rows into what ``engine.register`` (and, for a
+    leaver, ``engine.fire`` of ``exit``) would have written; Core ``from_select``, so any
+    default a model declares is filled as on the ORM path."""
+    s, k = STAGING.c, SHAPES.c
+    joined, left = DAYS.alias("joined"), DAYS.alias("left")
+    shaped = STAGING.join(SHAPES, k.shape == s.shape)
+    dated = shaped.join(joined, joined.c.day == s.joined_on).outerjoin(
+        left, left.c.day == s.exited_on)
+    at = literal(now, DateTime(timezone=True))
+    add_members = insert(MEMBERS).from_select(
+        ["id", "reference", "kind", "unit_id", "display_name", "joined_on", "created_at"],
+        select(s.member_id, s.reference, k.kind, s.unit_id, s.display_name, s.joined_on, at)
+        .select_from(shaped).order_by(s.line))
+    add_instances = insert(INSTANCES).from_select(
+        ["id", "member_id", "machine", "workflow", "state", "level", "status", "unit_id",
+         "kind", "version", "entered_at", "definition_version"],
+        select(s.instance_id, s.member_id, literal(PATHWAY, String), k.workflow, k.state,
+               k.level, k.status, s.unit_id, k.kind,
+               case((s.exited_on.is_(None), 1), else_=2),
+               func.coalesce(left.c.starts, joined.c.starts), k.definition_version)
+        .select_from(dated).order_by(s.line))
+    event_columns = ["instance_id", "member_id", "seq", "machine", "trigger", "from_state",
+                     "to_state", "unit_id", "actor", "user_id", "at", "effective_at",
+                     "override", "definition_version", "exit_reason"]
+
+    def event(seq: int, trigger: str, from_state: Any, to_state: Any, effective_at: Any,
+              exit_reason: Any) -> Select[Any]:
+        return (select(s.instance_id, s.member_id, literal(seq, Integer),
+                       literal(PATHWAY, String), literal(trigger, String), from_state, to_state,
+                       s.unit_id, literal(actor.name, String),
+                       literal(actor.user_id, Integer), at, effective_at,
+                       literal(False, Boolean), k.definition_version, exit_reason)
+                .select_from(dated).order_by(s.line))
+
+    add_registers = insert(EVENTS).from_select(event_columns, event(
+        1, REGISTER, null(), k.arrived, joined.c.starts, null()))
+    add_exits = insert(EVENTS).from_select(event_columns, event(
+        2, EXIT, k.arrived, k.state, left.c.starts, s.exit_reason
+    ).where(s.exited_on.is_not(None)))
+    return [add_members, add_instances, add_registers, add_exits]
