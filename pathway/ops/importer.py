@@ -490,7 +490,6 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
     return _write_sqlite(connection, catalogue, actor, zone, rows, progress)
 
 
-
 # SQLite: the rows go straight in, one ``executemany`` per table and chunk, of tuples zipped
 # from columns (the driver's own values, converted once per distinct value). Member and
 # instance ids are given, not read back: the writing transaction (``BEGIN IMMEDIATE``) holds
