@@ -87,9 +87,9 @@ def test_a_file_with_a_fault_is_reported_as_before_whichever_way_it_is_checked(
         "line 8: reference: duplicate reference 'SU-0001' (also on line 2)"]
 
 
+# SQLite's path (PostgreSQL's has its own test in test_import_postgres.py).
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_an_import_into_an_empty_database_leaves_its_schema_as_it_was(db_url, unit, tmp_path):
-    if not db_url.startswith("sqlite"):
-        pytest.skip("the indexes are rebuilt after the load on SQLite only")
     unit("cefn-yr-afon")
     unit("ty-bryn")
     before = schema(db_url)

@@ -20,10 +20,12 @@ SCHEMA = text(
     "ON n.oid = c.connamespace WHERE n.nspname = 'public' ORDER BY 1, 2")
 
 
+# The PostgreSQL write path only: these run on the suite's PostgreSQL database alone.
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
 @pytest.fixture
 def pg_url(db_url: str) -> str:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("the PostgreSQL write path")
     return db_url
 
 
