@@ -18,11 +18,9 @@ its ``exit_reason`` (required, one of the pathway's exit reasons) on ``exited_on
 from __future__ import annotations
 
 import csv
-import gc
 import io
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
@@ -44,6 +42,7 @@ from sqlalchemy.schema import CreateIndex
 
 from pathway import clock
 from pathway.engine import PATHWAY, Actor
+from pathway.memory import cycle_collector_paused
 from pathway.people.references import normalised_reference
 from pathway.reports.vocabulary import EXIT, REGISTER
 from pathway.store import ledger
@@ -107,19 +106,6 @@ class ImportResult:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """An import makes hundreds of thousands of objects and no cycles: the cycle collector
-    would walk them all again and again as they are made (over half of validation's time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 class Sheet:
     """The rows of a file, kept as read (lists of cells) with each row's starting line.
 
@@ -170,7 +156,7 @@ class Sheet:
         return columns
 
 
-@_without_cycle_collection()
+@cycle_collector_paused()
 def read_csv(path: Path) -> Sheet:
     """The rows of the file, each with its starting line; UTF-8 with or without a BOM.
 
@@ -456,7 +442,7 @@ class _Validator:
         return True
 
 
-@_without_cycle_collection()
+@cycle_collector_paused()
 def validate(session: Session, catalogue: Catalogue, zone: ZoneInfo,
              rows: Iterable[tuple[int, dict[str, str]]]) -> list[MemberRow]:
     """Every row checked; ImportRefused listing every fault (by line and field) if any."""
@@ -470,7 +456,7 @@ def validate(session: Session, catalogue: Catalogue, zone: ZoneInfo,
     return valid
 
 
-@_without_cycle_collection()
+@cycle_collector_paused()
 def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
           rows: list[MemberRow],
           progress: Callable[[int], None] | None = None) -> ImportResult:

@@ -13,10 +13,8 @@ Now is the latest checkpoint plus every change not in it, whatever its day.
 
 from __future__ import annotations
 
-import gc
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -37,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from pathway.memory import cycle_collector_paused
 from pathway.reports.scope import Scope
 from pathway.reports.vocabulary import ACTIVE
 from pathway.store.ledger import CHANGES, CHECKPOINTS, GROUP
@@ -217,7 +216,7 @@ def rows_on(session: Session, scope: Scope, days: Sequence[date | None], *,
             for again in into[1:]:  # a day asked for twice: a copy
                 again.append(dict(row))
 
-    with _collector_paused():
+    with cycle_collector_paused():
         if as_kept:
             _lay_out_kept(session, scope, by_kind, dialect, as_kept, lay_out)
         if parts:
@@ -225,20 +224,6 @@ def rows_on(session: Session, scope: Scope, days: Sequence[date | None], *,
                 _pivot(_summed(parts), scope, by_kind, dialect, key="point")).all(),
                 lambda point: [point])
     return laid_out
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while tens of thousands of row dicts and tuples are
-    made (none of them in a cycle): otherwise the allocations set off collections that walk
-    the young objects again and again (a year at 1M members: 36,000 rows)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _lay_out_kept(session: Session, scope: Scope, by_kind: bool, dialect: str,

@@ -18,12 +18,13 @@ PASSWORD = "a long enough test passphrase"
 
 
 def sign_in_as(client: FlaskClient, db_url: str, role: str, *, units: list[str] | None = None,
-               name: str | None = None) -> None:
-    """Start a signed-in session for a new user of ``role`` (all units unless ``units``)."""
+               name: str | None = None, member_id: int | None = None) -> None:
+    """Start a signed-in session for a new user of ``role`` (all units unless ``units``;
+    a member's own account with ``member_id``)."""
     with unit_of_work(db_url) as s:
         user, _ = create_user(s, name or f"{role}-page-user", role, unit_codes=units,
                               all_units=role in ("coordinator", "training_lead", "viewer")
-                              and not units)
+                              and not units, member_id=member_id)
         sign_in.set_password(s, user, PASSWORD)
         login = s.get(Login, user.id)
         assert login is not None

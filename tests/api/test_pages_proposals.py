@@ -5,25 +5,13 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from pathway import clock
-from pathway.people import passwords, sign_in
-from pathway.people.users import create_user
 from pathway.store.db import unit_of_work
-from pathway.store.models import Login, Proposal, ProposalEvent
-from tests.api.pages_support import PASSWORD, buttons, element_text, field_value, sign_in_as, text
+from pathway.store.models import Proposal, ProposalEvent
+from tests.api.pages_support import buttons, element_text, field_value, sign_in_as, text
 
 
 def sign_in_member(client: FlaskClient, db_url: str, member_id: int, name: str) -> None:
-    with unit_of_work(db_url) as s:
-        user, _ = create_user(s, name, "member", member_id=member_id)
-        sign_in.set_password(s, user, PASSWORD)
-        login = s.get(Login, user.id)
-        assert login is not None
-        user_id, fingerprint = user.id, passwords.fingerprint(login.password_hash)
-    now = clock.now().timestamp()
-    with client.session_transaction() as session:
-        session.update({"user_id": user_id, "password": fingerprint, "signed_in_at": now,
-                        "seen_at": now})
+    sign_in_as(client, db_url, "member", name=name, member_id=member_id)
 
 
 def _raise(client: FlaskClient, **fields: str) -> tuple[int, str]:

@@ -9,27 +9,15 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from pathway import clock
-from pathway.people import passwords, sign_in
-from pathway.people.users import create_user
 from pathway.store.db import unit_of_work
-from pathway.store.models import AccessRecord, Event, Login
-from tests.api.pages_support import PASSWORD, element_text, form_data, sign_in_as, text
+from pathway.store.models import AccessRecord, Event
+from tests.api.pages_support import element_text, form_data, sign_in_as, text
 
 ADVANCE = "advance"
 
 
 def sign_in_member(client: FlaskClient, db_url: str, member_id: int) -> None:
-    with unit_of_work(db_url) as s:
-        user, _ = create_user(s, f"member-{member_id}", "member", member_id=member_id)
-        sign_in.set_password(s, user, PASSWORD)
-        login = s.get(Login, user.id)
-        assert login is not None
-        user_id, fingerprint = user.id, passwords.fingerprint(login.password_hash)
-    now = clock.now().timestamp()
-    with client.session_transaction() as session:
-        session.update({"user_id": user_id, "password": fingerprint, "signed_in_at": now,
-                        "seen_at": now})
+    sign_in_as(client, db_url, "member", name=f"member-{member_id}", member_id=member_id)
 
 
 @pytest.fixture
