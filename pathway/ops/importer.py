@@ -20,12 +20,12 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -100,6 +100,62 @@ class MemberRow(NamedTuple):
         return join_state(level, ACTIVE) if status == EXITED else self.state
 
 
+class Members(Sequence[MemberRow]):
+    """Valid rows held column by column, as checking by column finds them and as the writers
+    read them: a million rows need no tuple each, built and then taken apart again."""
+
+    __slots__ = ("exit_reasons", "exited_on", "joined_on", "kinds", "lines", "names",
+                 "references", "states", "unit_ids")
+
+    def __init__(self, lines: Sequence[int], references: Sequence[str], kinds: Sequence[str],
+                 unit_ids: Sequence[int], names: Sequence[str | None],
+                 joined_on: Sequence[date], states: Sequence[str],
+                 exit_reasons: Sequence[str | None], exited_on: Sequence[date | None]) -> None:
+        self.lines, self.references, self.kinds, self.unit_ids = (lines, references, kinds,
+                                                                  unit_ids)
+        self.names, self.joined_on, self.states = names, joined_on, states
+        self.exit_reasons, self.exited_on = exit_reasons, exited_on
+
+    @classmethod
+    def of(cls, rows: Iterable[MemberRow]) -> Members:
+        rows = list(rows)
+        if not rows:
+            return cls([], [], [], [], [], [], [], [], [])
+        return cls(*zip(*rows, strict=True))
+
+    def columns(self) -> tuple[Sequence[Any], ...]:
+        """The columns in ``MemberRow``'s order."""
+        return (self.lines, self.references, self.kinds, self.unit_ids, self.names,
+                self.joined_on, self.states, self.exit_reasons, self.exited_on)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @overload
+    def __getitem__(self, index: int) -> MemberRow: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Members: ...
+
+    def __getitem__(self, index: int | slice) -> MemberRow | Members:
+        if isinstance(index, slice):
+            return Members(*(column[index] for column in self.columns()))
+        return MemberRow(*(column[index] for column in self.columns()))
+
+    def __iter__(self) -> Iterator[MemberRow]:
+        return map(MemberRow, *self.columns())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable columns, equal by content
+
+    def __repr__(self) -> str:
+        return f"Members({list(self)!r})"
+
+
 @dataclass
 class ImportResult:
     members: int = 0
@@ -113,10 +169,12 @@ class Sheet:
     reads the cells column by column instead, without a dict per row.
     """
 
-    def __init__(self, names: list[str]) -> None:
+    def __init__(self, names: list[str], nul: bool = True) -> None:
         self.names = names
         self.rows: list[list[str]] = []
         self.lines: list[int] = []
+        # Whether any cell may hold a NUL (read_csv knows from one scan of the text).
+        self.nul = nul
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -131,7 +189,7 @@ class Sheet:
             else:
                 yield line, dict(zip(names, cells, strict=False))
 
-    def columns(self) -> dict[str, list[str]] | None:
+    def columns(self) -> dict[str, Sequence[str]] | None:
         """Each column's cells, trimmed (blank where a short row has none); None when some
         row has more cells than the header has columns (validation by row reports it)."""
         width = len(self.names)
@@ -142,7 +200,7 @@ class Sheet:
         if widths - {width}:
             rows = [cells + [""] * (width - len(cells)) for cells in rows]
         transposed = list(zip(*rows, strict=True)) if rows else [()] * width
-        columns = {}
+        columns: dict[str, Sequence[str]] = {}
         for name in COLUMNS:
             if name not in self.names:
                 columns[name] = [""] * len(rows)
@@ -152,7 +210,7 @@ class Sheet:
                 columns[name] = list(map(str.strip, cells))
                 continue
             trimmed = {text: text.strip() for text in set(cells) if text != text.strip()}
-            columns[name] = list(map(trimmed.get, cells, cells)) if trimmed else list(cells)
+            columns[name] = list(map(trimmed.get, cells, cells)) if trimmed else cells
         return columns
 
 
@@ -179,9 +237,9 @@ def read_csv(path: Path) -> Sheet:
                    for name in REQUIRED if name not in names]
         if faults:
             raise ImportRefused(faults)
-        sheet = Sheet(names)
         first = reader.line_num + 1
         rest = handle.read()
+        sheet = Sheet(names, nul="\x00" in rest)
     if '"' not in rest:
         # Nothing quoted, so no line break inside a cell: each line is one row, and the
         # rows are read (and blank lines found) without a step per row in Python.
@@ -332,20 +390,20 @@ class _Validator:
                                                   f"member joined ({joined_on.isoformat()})")
         return reason or None, exited_on
 
-    def already_registered(self, rows: list[MemberRow]) -> None:
+    def already_registered(self, rows: Members) -> None:
         """References that exist in the database already (looked up in chunks)."""
         if not rows or self.session.scalar(select(Member.id).limit(1)) is None:
             return  # no members yet: nothing to look up
         for start in range(0, len(rows), LOOKUP_CHUNK):
-            chunk = rows[start:start + LOOKUP_CHUNK]
-            lines = {row.reference: row.line for row in chunk}
+            part = slice(start, start + LOOKUP_CHUNK)
+            lines = dict(zip(rows.references[part], rows.lines[part], strict=True))
             taken = self.session.scalars(select(Member.reference)
                                           .where(Member.reference.in_(list(lines))))
             for reference in taken:
                 self.fault(lines[reference], "reference",
                            f"a member with reference {reference!r} already exists")
 
-    def by_column(self, sheet: Sheet) -> list[MemberRow] | None:
+    def by_column(self, sheet: Sheet) -> Members | None:
         """Every row, when every row is valid, checked column by column: each column's
         distinct values once (a file has few kinds, units, levels, statuses or dates).
 
@@ -353,7 +411,8 @@ class _Validator:
         so what is reported does not depend on which way the rows were checked.
         """
         columns = sheet.columns()
-        if columns is None or any("\x00" in "".join(cells) for cells in columns.values()):
+        if columns is None or (sheet.nul and any("\x00" in "".join(cells)
+                                                 for cells in columns.values())):
             return None
         if any(max(map(len, columns[name]), default=0) > limit
                for name, limit in MAX_LENGTH.items()):
@@ -370,20 +429,19 @@ class _Validator:
 
         statuses, exited_on = columns["status"], columns["exited_on"]
         joined = list(map(days.__getitem__, columns["joined_on"]))
-        left: list[date | None] = [None] * len(joined)
+        left: Sequence[date | None] = [None] * len(joined)
         if EXITED in statuses:  # a leaver's day: given, or the day they joined
             leaving = list(zip(statuses, exited_on, columns["joined_on"], strict=True))
             day_left = {(status, day, on): (self.days[day] if day else days[on])
                         if status == EXITED else None for status, day, on in set(leaving)}
             left = list(map(day_left.__getitem__, leaving))
-        return list(map(MemberRow, sheet.lines, references, kinds,
-                        map(self.units.__getitem__, units),
-                        [name or None for name in columns["display_name"]], joined,
-                        map(states.__getitem__, zip(kinds, columns["level"], statuses,
-                                                    strict=True)),
-                        [reason or None for reason in columns["exit_reason"]], left))
+        return Members(sheet.lines, references, kinds, list(map(self.units.__getitem__, units)),
+                       [name or None for name in columns["display_name"]], joined,
+                       list(map(states.__getitem__, zip(kinds, columns["level"], statuses,
+                                                        strict=True))),
+                       [reason or None for reason in columns["exit_reason"]], left)
 
-    def _references(self, given: list[str]) -> list[str] | None:
+    def _references(self, given: Sequence[str]) -> Sequence[str] | None:
         """The references as stored, when every one may be used and none is repeated."""
         if not all(given):
             return None
@@ -399,7 +457,7 @@ class _Validator:
                 references.append(reference)
         return references if len(set(references)) == len(references) else None
 
-    def _days(self, given: list[str]) -> dict[str, date] | None:
+    def _days(self, given: Sequence[str]) -> dict[str, date] | None:
         """Each distinct ``joined_on`` as a day (blank: today), when none is wrong."""
         days = {}
         for text in set(given):
@@ -409,8 +467,8 @@ class _Validator:
             days[text] = day
         return days
 
-    def _states(self, kinds: list[str], levels: list[str],
-                statuses: list[str]) -> dict[tuple[str, str, str], str] | None:
+    def _states(self, kinds: Sequence[str], levels: Sequence[str],
+                statuses: Sequence[str]) -> dict[tuple[str, str, str], str] | None:
         """The state of each distinct kind, level and status, when all are known."""
         states = {}
         for kind, level, status in set(zip(kinds, levels, statuses, strict=True)):
@@ -422,7 +480,7 @@ class _Validator:
                                            if level or status else state)
         return states
 
-    def _leaving(self, columns: dict[str, list[str]], joined: dict[str, date]) -> bool:
+    def _leaving(self, columns: dict[str, Sequence[str]], joined: dict[str, date]) -> bool:
         """Whether every leaver has a known reason and a sensible day, and nobody else
         has either."""
         kinds, statuses = columns["kind"], columns["status"]
@@ -444,12 +502,13 @@ class _Validator:
 
 @cycle_collector_paused()
 def validate(session: Session, catalogue: Catalogue, zone: ZoneInfo,
-             rows: Iterable[tuple[int, dict[str, str]]]) -> list[MemberRow]:
+             rows: Iterable[tuple[int, dict[str, str]]]) -> Members:
     """Every row checked; ImportRefused listing every fault (by line and field) if any."""
     validator = _Validator(session, catalogue, zone)
     valid = validator.by_column(rows) if isinstance(rows, Sheet) else None
     if valid is None:
-        valid = [member for line, cells in rows if (member := validator.row(line, cells))]
+        valid = Members.of(member for line, cells in rows
+                           if (member := validator.row(line, cells)))
     validator.already_registered(valid)
     if validator.faults:
         raise ImportRefused(sorted(validator.faults, key=lambda f: f.line))
@@ -458,7 +517,7 @@ def validate(session: Session, catalogue: Catalogue, zone: ZoneInfo,
 
 @cycle_collector_paused()
 def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
-          rows: list[MemberRow],
+          rows: Sequence[MemberRow],
           progress: Callable[[int], None] | None = None) -> ImportResult:
     """Insert members, their pathway instances, events and ledger rows in bulk (not committed).
 
@@ -467,13 +526,14 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
     leaver's instance is then at version 2, exited at the start of ``exited_on``, with the
     ``exit`` event that took it there.
     """
+    members = rows if isinstance(rows, Members) else Members.of(rows)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         # Imported here: that module builds on this one's rows and results.
         from pathway.ops import importer_postgres
 
-        return importer_postgres.write(session, catalogue, actor, zone, rows, progress)
-    return _write_sqlite(connection, catalogue, actor, zone, rows, progress)
+        return importer_postgres.write(session, catalogue, actor, zone, members, progress)
+    return _write_sqlite(connection, catalogue, actor, zone, members, progress)
 
 
 # SQLite: the rows go straight in, one ``executemany`` per table and chunk, of tuples zipped
@@ -488,7 +548,7 @@ IMPORT_CACHE_KIB = 512 * 1024
 
 
 def _write_sqlite(connection: Connection, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
-                  rows: list[MemberRow],
+                  rows: Members,
                   progress: Callable[[int], None] | None) -> ImportResult:
     result = ImportResult()
     if not rows:
@@ -514,8 +574,7 @@ def _write_sqlite(connection: Connection, catalogue: Catalogue, actor: Actor, zo
                           for value in values.values())
         return f"INSERT INTO {table.name} ({quoted}) VALUES ({given})"  # noqa: S608
 
-    _, references, kinds, unit_ids, names, joined, states, reasons, left = (
-        list(column) for column in zip(*rows, strict=True))
+    _, references, kinds, unit_ids, names, joined, states, reasons, left = rows.columns()
     n = len(rows)
     # Per distinct state: its level and status, and what the member arrived as.
     arrived = {state: MemberRow(0, "", "", 0, None, date.min, state).arrived

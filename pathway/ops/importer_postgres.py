@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from psycopg.copy import QueuedLibpqWriter
@@ -56,7 +56,7 @@ from sqlalchemy.orm import Session
 
 from pathway import clock
 from pathway.engine import PATHWAY, Actor
-from pathway.ops.importer import ImportResult, MemberRow
+from pathway.ops.importer import ImportResult, MemberRow, Members
 from pathway.reports.vocabulary import EXIT, REGISTER
 from pathway.store import ledger
 from pathway.store.models import Base, Event, Instance, Member
@@ -69,6 +69,11 @@ INSTANCES = TABLES[Instance.__tablename__]
 EVENTS = TABLES[Event.__tablename__]
 # The tables an import fills row by row: their keys and indexes are rebuilt in bulk mode.
 BULK_TABLES = (MEMBERS, INSTANCES, EVENTS)
+# Tables whose primary key is rebuilt too: a key kept is one index insertion per row, at
+# random for the instances (they go in grouped by the distribution's order, not by id). The
+# members' key stays: the users' foreign key leans on it, and dropping that would lock the
+# users table, which every signed-in request reads, for the whole import.
+REKEYED_TABLES = (INSTANCES, EVENTS)
 BLOCK = 50_000  # rows per COPY write (and per progress step)
 # Bulk mode sorts each index once and checks each foreign key by one join: room for both
 # (this transaction only).
@@ -119,10 +124,11 @@ def _text(value: str | None) -> str:
 
 @dataclass(frozen=True)
 class Definitions:
-    """The loaded tables' foreign keys, unique constraints and plain indexes as the catalogue
-    prints them, to be put back exactly."""
+    """The loaded tables' keys, foreign keys, unique constraints and plain indexes as the
+    catalogue prints them, to be put back exactly."""
 
-    foreign_keys: list[tuple[str, str, str]]  # (table, name, definition)
+    primary_keys: list[tuple[str, str, str]]  # (table, name, definition)
+    foreign_keys: list[tuple[str, str, str]]
     uniques: list[tuple[str, str, str]]
     indexes: list[tuple[str, str]]  # (name, CREATE INDEX statement)
 
@@ -155,10 +161,9 @@ class Days:
     """Each day of the file as COPY text, and the moment it began in the service's zone
     (``clock.start_of``, as ``engine.register`` stamps a day given without a time)."""
 
-    def __init__(self, zone: ZoneInfo, rows: list[MemberRow]) -> None:
+    def __init__(self, zone: ZoneInfo, rows: Members) -> None:
         self.zone = zone
-        self.days = {r.joined_on for r in rows} | {r.exited_on for r in rows
-                                                   if r.exited_on is not None}
+        self.days = {*rows.joined_on} | {day for day in set(rows.exited_on) if day is not None}
 
     def texts(self) -> tuple[dict[date, str], dict[date, str]]:
         """{day: 'YYYY-MM-DD'} and {day: its first moment, ISO 8601}."""
@@ -167,7 +172,7 @@ class Days:
 
 
 def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
-          rows: list[MemberRow],
+          rows: Members,
           progress: Callable[[int], None] | None = None) -> ImportResult:
     """``importer.write`` on PostgreSQL: the same rows written, in the caller's transaction."""
     if not rows:
@@ -175,11 +180,18 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
     connection = session.connection()
     now = clock.now()
     shapes, days = Shapes(catalogue), Days(zone, rows)
-    by_shape = [shapes.number(r.kind, r.state) for r in rows]
+    pairs = list(zip(rows.kinds, rows.states, strict=True))
+    numbered = {pair: shapes.number(*pair) for pair in sorted(set(pairs))}
+    by_shape = list(map(numbered.__getitem__, pairs))
+    changes: list[str] = []
+
+    def count_changes() -> None:
+        changes.extend(_ledger_lines(shapes, by_shape, rows))
+
     bulk = _members_empty(connection)
     if bulk:
         saved = _drop_for_load(connection)
-        _copy_all(connection, shapes, by_shape, days, actor, now, rows, progress)
+        _copy_all(connection, shapes, by_shape, days, actor, now, rows, progress, count_changes)
         _restore(connection, saved)
     else:
         _stage(connection, shapes, by_shape, days, rows, progress)
@@ -187,16 +199,15 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
             connection.execute(statement)
         for staged in (STAGING, SHAPES, DAYS):
             staged.drop(connection)
-    _copy_ledger(connection, shapes, by_shape, rows)
+        count_changes()
+    if changes:
+        _copy(connection, ledger.CHANGES, ["day", *ledger.GROUP, "delta"], ["".join(changes)])
     if bulk:
         # Fresh statistics, or the reports plan a million rows as an empty table until
         # autovacuum comes round. ANALYZE counts this transaction's own rows.
         names = ", ".join(t.name for t in (*BULK_TABLES, ledger.CHANGES))
         connection.exec_driver_sql(f"ANALYZE {names}")
-    result = ImportResult(members=len(rows))
-    for row in rows:
-        result.by_kind[row.kind] = result.by_kind.get(row.kind, 0) + 1
-    return result
+    return ImportResult(members=len(rows), by_kind=dict(Counter(rows.kinds)))
 
 
 def _members_empty(connection: Connection) -> bool:
@@ -240,25 +251,36 @@ def _columns(owner: Table, names: list[str]) -> str:
     return ", ".join(names)
 
 
-def _copy(connection: Connection, owner: Table, names: list[str],
-          lines: Iterator[list[str]]) -> None:
-    """Stream blocks of COPY text lines into ``owner``: PostgreSQL reads one block while
-    Python writes the next."""
+def _copy(connection: Connection, owner: Table, names: list[str], blocks: Iterable[str],
+          meanwhile: Callable[[], None] | None = None) -> None:
+    """Stream blocks of COPY text into ``owner``: PostgreSQL reads one block while Python
+    writes the next. ``meanwhile`` runs once the last block is queued, while PostgreSQL is
+    still reading them, so that Python's work for what comes next overlaps this table's."""
     driver = connection.connection.driver_connection
     with driver.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
             f"COPY {owner.name} ({_columns(owner, names)}) FROM STDIN",
             writer=QueuedLibpqWriter(cursor)) as copy:
-        for block in lines:
-            copy.write("".join(block))
+        for block in blocks:
+            copy.write(block)
+        if meanwhile is not None:
+            meanwhile()
 
 
 def _copy_all(connection: Connection, shapes: Shapes, by_shape: list[int], days: Days,
-              actor: Actor, now: datetime, rows: list[MemberRow],
-              progress: Callable[[int], None] | None) -> None:
+              actor: Actor, now: datetime, rows: Members,
+              progress: Callable[[int], None] | None,
+              meanwhile: Callable[[], None] | None = None) -> None:
     """Members, instances and events straight in by COPY, ids chosen here: member, instance
-    and register event ids in line order, then the leavers' exit events in line order."""
+    and register event ids in line order, then the leavers' exit events in line order.
+
+    Each table's rows go in the order of its costliest index, so that index's sort finds
+    them already in order and stops after one pass (the keys are rebuilt too, and do not
+    care): instances by unit and shape, events by trigger and day. Each table's text is made
+    while PostgreSQL reads the one before; ``meanwhile`` runs while it reads the events.
+    """
     count = len(rows)
-    leavers = [(i, r.exited_on) for i, r in enumerate(rows) if r.exited_on is not None]
+    unit_ids, joined, left = rows.unit_ids, rows.joined_on, rows.exited_on
+    leavers = [i for i, day in enumerate(left) if day is not None]
     first_member = _reserve(connection, MEMBERS, count)
     first_instance = _reserve(connection, INSTANCES, count)
     first_event = _reserve(connection, EVENTS, count + len(leavers))
@@ -266,121 +288,155 @@ def _copy_all(connection: Connection, shapes: Shapes, by_shape: list[int], days:
     on, starts = days.texts()
     looked = [{name: (str(value) if isinstance(value, int) else _text(value))
                for name, value in shape.items()} for shape in shapes.rows]
-    units = {unit_id: str(unit_id) for unit_id in {r.unit_id for r in rows}}
+    units = {unit_id: str(unit_id) for unit_id in set(unit_ids)}
     actor_text = f"{_text(actor.name)}\t{NULL if actor.user_id is None else actor.user_id}"
 
     # Asked before any COPY starts: the connection answers nothing else during one.
-    rank = _distribution_rank(connection, shapes)
+    rank = _collation_rank(connection, [(s["kind"], s["level"], s["status"])
+                                        for s in shapes.rows])
+    register_first = _collation_rank(connection, [(REGISTER,), (EXIT,)]) == [0, 1]
 
-    def members() -> Iterator[list[str]]:
+    def members() -> Iterator[str]:
         kinds = [s["kind"] for s in looked]
+        references, names = _texts(rows.references), _texts(rows.names)
         for start in range(0, count, BLOCK):
-            yield [f"{first_member + i}\t{_text(r.reference)}\t{kinds[by_shape[i]]}\t"
-                   f"{units[r.unit_id]}\t{_text(r.display_name)}\t{on[r.joined_on]}\t{at}\n"
-                   for i, r in enumerate(rows[start:start + BLOCK], start)]
+            part = slice(start, start + BLOCK)
+            yield "".join([f"{first_member + i}\t{reference}\t{kinds[shape]}\t{units[unit]}\t"
+                           f"{name}\t{on[day]}\t{at}\n"
+                           for i, reference, shape, unit, name, day in zip(
+                               range(start, count), references[part], by_shape[part],
+                               unit_ids[part], names[part], joined[part], strict=False)])
 
-    def instances() -> Iterator[list[str]]:
+    def instances() -> Iterator[str]:
         # What only the shape decides, before and after the unit.
         before = [f"{PATHWAY}\t{s['workflow']}\t{s['state']}\t{s['level']}\t{s['status']}\t"
                   for s in looked]
         after = [f"\t{s['kind']}\t" for s in looked]
         version = [s["definition_version"] for s in looked]
         groups: dict[tuple[int, int], list[str]] = {}
-        for i, r in enumerate(rows):
-            shape = by_shape[i]
-            key = (r.unit_id, rank[shape])
+        for i, (shape, unit, day, day_left) in enumerate(zip(by_shape, unit_ids, joined, left,
+                                                             strict=True)):
+            key = (unit, rank[shape])
             lines = groups.get(key)
             if lines is None:
                 lines = groups[key] = []
             lines.append(f"{first_instance + i}\t{first_member + i}\t{before[shape]}"
-                         f"{units[r.unit_id]}{after[shape]}"
-                         f"{1 if r.exited_on is None else 2}\t"
-                         f"{starts[r.joined_on if r.exited_on is None else r.exited_on]}\t"
+                         f"{units[unit]}{after[shape]}"
+                         f"{1 if day_left is None else 2}\t"
+                         f"{starts[day if day_left is None else day_left]}\t"
                          f"{version[shape]}\n")
         for key in sorted(groups):
-            yield groups.pop(key)
+            yield "".join(groups.pop(key))
 
-    def events() -> Iterator[list[str]]:
-        register = [f"{PATHWAY}\t{REGISTER}\t{NULL}\t{s['arrived']}\t" for s in looked]
-        leave = [f"{PATHWAY}\t{EXIT}\t{s['arrived']}\t{s['state']}\t" for s in looked]
-        version = [f"\tf\t{s['definition_version']}\t" for s in looked]
+    def registers() -> Iterator[str]:
+        opening = [f"{PATHWAY}\t{REGISTER}\t{NULL}\t{s['arrived']}\t" for s in looked]
+        version = [f"\tf\t{s['definition_version']}\t{NULL}\n" for s in looked]
+        order = _in_day_order(joined, range(count))
         for start in range(0, count, BLOCK):
-            block = rows[start:start + BLOCK]
-            yield [f"{first_event + i}\t{first_instance + i}\t{first_member + i}\t1\t"
-                   f"{register[by_shape[i]]}{units[r.unit_id]}\t{actor_text}\t{at}\t"
-                   f"{starts[r.joined_on]}{version[by_shape[i]]}{NULL}\n"
-                   for i, r in enumerate(block, start)]
+            block = order[start:start + BLOCK]
+            yield "".join([f"{first_event + i}\t{first_instance + i}\t{first_member + i}\t1\t"
+                           f"{opening[shape]}{units[unit]}\t{actor_text}\t{at}\t"
+                           f"{starts[day]}{version[shape]}"
+                           for i, shape, unit, day in zip(
+                               block, _picked(by_shape, block), _picked(unit_ids, block),
+                               _picked(joined, block), strict=True)])
             if progress is not None:
                 progress(len(block))
-        for start in range(0, len(leavers), BLOCK):
-            yield [f"{first_event + count + n}\t{first_instance + i}\t{first_member + i}\t2\t"
-                   f"{leave[by_shape[i]]}{units[rows[i].unit_id]}\t{actor_text}\t{at}\t"
-                   f"{starts[left_on]}{version[by_shape[i]]}{_text(rows[i].exit_reason)}\n"
-                   for n, (i, left_on) in enumerate(leavers[start:start + BLOCK], start)]
+
+    def exits() -> Iterator[str]:
+        closing = [f"{PATHWAY}\t{EXIT}\t{s['arrived']}\t{s['state']}\t" for s in looked]
+        version = [f"\tf\t{s['definition_version']}\t" for s in looked]
+        reasons = rows.exit_reasons
+        event_id = {i: first_event + count + n for n, i in enumerate(leavers)}
+        order = _in_day_order(left, leavers)
+        for start in range(0, len(order), BLOCK):
+            yield "".join([f"{event_id[i]}\t{first_instance + i}\t{first_member + i}\t2\t"
+                           f"{closing[by_shape[i]]}{units[unit_ids[i]]}\t{actor_text}\t{at}\t"
+                           f"{starts[left[i]]}{version[by_shape[i]]}"  # type: ignore[index]
+                           f"{_text(reasons[i])}\n" for i in order[start:start + BLOCK]])
+
+    ready: dict[str, list[str]] = {}
+
+    def make_instances() -> None:
+        ready[INSTANCES.name] = list(instances())
+
+    def make_events() -> None:
+        ready[EVENTS.name] = ([*registers(), *exits()] if register_first
+                              else [*exits(), *registers()])
 
     _copy(connection, MEMBERS, ["id", "reference", "kind", "unit_id", "display_name",
-                                "joined_on", "created_at"], members())
+                                "joined_on", "created_at"], members(), make_instances)
     _copy(connection, INSTANCES, ["id", "member_id", "machine", "workflow", "state", "level",
                                   "status", "unit_id", "kind", "version", "entered_at",
-                                  "definition_version"], instances())
+                                  "definition_version"], ready.pop(INSTANCES.name), make_events)
     _copy(connection, EVENTS, ["id", "instance_id", "member_id", "seq", "machine", "trigger",
                                "from_state", "to_state", "unit_id", "actor", "user_id", "at",
                                "effective_at", "override", "definition_version",
-                               "exit_reason"], events())
+                               "exit_reason"], ready.pop(EVENTS.name), meanwhile)
 
 
-def _distribution_rank(connection: Connection, shapes: Shapes) -> dict[int, int]:
-    """Each shape's place in the order of the instances' distribution index (unit, kind,
-    level, status), the costliest index to build. Instances go in grouped by unit and this
-    rank, so that index's sort finds its rows already in order and stops after one pass (the
-    ids stay in line order).
+def _texts(values: Sequence[str | None]) -> Sequence[str]:
+    """``values`` in COPY's text format: escaped one by one only when some value needs it."""
+    if SPECIAL.search("".join(filter(None, values))) is None:
+        return [NULL if value is None else value for value in values]
+    return list(map(_text, values))
 
-    The few shapes are ranked by PostgreSQL itself: the order is the columns' collation's.
-    """
-    if not shapes.rows:
-        return {}
-    values = ", ".join(f"({s['shape']}, :k{s['shape']}, :l{s['shape']}, :s{s['shape']})"
-                       for s in shapes.rows)
-    parameters: dict[str, Any] = {}
-    for s in shapes.rows:
-        parameters.update({f"k{s['shape']}": s["kind"], f"l{s['shape']}": s["level"],
-                           f"s{s['shape']}": s["status"]})
+
+def _in_day_order(days: Sequence[date | None], indexes: Iterable[int]) -> list[int]:
+    """``indexes`` ordered by their day (stable: line order within a day)."""
+    number = {day: -1 if day is None else day.toordinal() for day in set(days)}
+    return sorted(indexes, key=list(map(number.__getitem__, days)).__getitem__)
+
+
+def _picked(values: Sequence[Any], indexes: list[int]) -> list[Any]:
+    return [values[i] for i in indexes]
+
+
+def _collation_rank(connection: Connection, keys: list[tuple[str | None, ...]]) -> list[int]:
+    """Each key's place in PostgreSQL's own ascending order of them (the columns' collation,
+    NULLs last), as an index over those columns orders them; a file holds a handful."""
+    if not keys:
+        return []
+    width = len(keys[0])
+    columns = ", ".join(f"c{c}" for c in range(width))
+    values = ", ".join(f"({n}, " + ", ".join(f"CAST(:k{n}_{c} AS text)" for c in range(width))
+                       + ")" for n in range(len(keys)))
+    parameters = {f"k{n}_{c}": key[c] for n, key in enumerate(keys) for c in range(width)}
     ranked = connection.execute(text(
-        f"SELECT n FROM (VALUES {values}) AS shape (n, kind, level, status) "  # noqa: S608
-        "ORDER BY kind, level, status"), parameters).scalars().all()
-    return {number: position for position, number in enumerate(ranked)}
+        f"SELECT n FROM (VALUES {values}) AS key (n, {columns}) "  # noqa: S608
+        f"ORDER BY {columns}"), parameters).scalars().all()
+    place = {number: position for position, number in enumerate(ranked)}
+    return [place[n] for n in range(len(keys))]
 
 
-def _copy_ledger(connection: Connection, shapes: Shapes, by_shape: list[int],
-                 rows: list[MemberRow]) -> None:
+def _ledger_lines(shapes: Shapes, by_shape: list[int], rows: Members) -> list[str]:
     """What the register (and a leaver's exit) events add to the distribution ledger: one
     row per day and group with a net change, as ``ledger.record_changes`` writes them,
     counted per (day, unit, shape) first (a few thousand keys for a million rows)."""
-    units = [r.unit_id for r in rows]
-    arrivals = Counter(zip([r.joined_on for r in rows], units, by_shape, strict=True))
-    exits = Counter((r.exited_on, units[i], by_shape[i]) for i, r in enumerate(rows)
-                    if r.exited_on is not None)
+    arrivals = Counter(zip(rows.joined_on, rows.unit_ids, by_shape, strict=True))
+    exits = Counter(zip(rows.exited_on, rows.unit_ids, by_shape, strict=True))
+    for stayed in [key for key in exits if key[0] is None]:  # a handful of keys
+        del exits[stayed]
     net: dict[tuple[date, int, str, str, str], int] = {}
     for (day, unit_id, number), n in arrivals.items():
         shape = shapes.rows[number]
         key = (day, unit_id, shape["kind"], shape["arrived_level"], shape["arrived_status"])
         net[key] = net.get(key, 0) + n
-    for (day, unit_id, number), n in exits.items():
+    for (day_left, unit_id, number), n in exits.items():
+        day = cast(date, day_left)
         shape = shapes.rows[number]
         left = (day, unit_id, shape["kind"], shape["arrived_level"], shape["arrived_status"])
         entered = (day, unit_id, shape["kind"], shape["level"], shape["status"])
         net[left] = net.get(left, 0) - n
         net[entered] = net.get(entered, 0) + n
     # In day order: the day index then grows at its end instead of all over.
-    lines = [f"{day.isoformat()}\t{unit_id}\t{_text(kind)}\t{_text(level)}\t{_text(status)}\t"
-             f"{delta}\n" for (day, unit_id, kind, level, status), delta in sorted(net.items())
-             if delta]
-    if lines:
-        _copy(connection, ledger.CHANGES, ["day", *ledger.GROUP, "delta"], iter([lines]))
+    return [f"{day.isoformat()}\t{unit_id}\t{_text(kind)}\t{_text(level)}\t{_text(status)}\t"
+            f"{delta}\n" for (day, unit_id, kind, level, status), delta in sorted(net.items())
+            if delta]
 
 
 def _stage(connection: Connection, shapes: Shapes, by_shape: list[int], days: Days,
-           rows: list[MemberRow], progress: Callable[[int], None] | None) -> None:
+           rows: Members, progress: Callable[[int], None] | None) -> None:
     """Every row into the staging table by one ``COPY``, and the lookups it refers to; ids
     are drawn from the members' and instances' own sequences as the rows arrive."""
     STAGING.create(connection)
@@ -390,13 +446,18 @@ def _stage(connection: Connection, shapes: Shapes, by_shape: list[int], days: Da
             f"SET DEFAULT nextval('{_sequence(connection, owner)}')")
     on, _ = days.texts()
 
-    def lines() -> Iterator[list[str]]:
+    def lines() -> Iterator[str]:
+        references, names = _texts(rows.references), _texts(rows.names)
+        reasons = _texts(rows.exit_reasons)
         for start in range(0, len(rows), BLOCK):
-            block = rows[start:start + BLOCK]
-            yield [f"{r.line}\t{_text(r.reference)}\t{r.unit_id}\t{_text(r.display_name)}\t"
-                   f"{on[r.joined_on]}\t{by_shape[i]}\t{_text(r.exit_reason)}\t"
-                   f"{NULL if r.exited_on is None else on[r.exited_on]}\n"
-                   for i, r in enumerate(block, start)]
+            part = slice(start, start + BLOCK)
+            block = [f"{line}\t{reference}\t{unit}\t{name}\t{on[day]}\t{shape}\t{reason}\t"
+                     f"{NULL if day_left is None else on[day_left]}\n"
+                     for line, reference, unit, name, day, shape, reason, day_left in zip(
+                         rows.lines[part], references[part], rows.unit_ids[part], names[part],
+                         rows.joined_on[part], by_shape[part], reasons[part],
+                         rows.exited_on[part], strict=True)]
+            yield "".join(block)
             if progress is not None:
                 progress(len(block))
 
@@ -412,29 +473,36 @@ def _stage(connection: Connection, shapes: Shapes, by_shape: list[int], days: Da
 
 
 def _drop_for_load(connection: Connection) -> Definitions:
-    """Drop the loaded tables' foreign keys, unique constraints and plain indexes (primary
-    keys stay: ids arrive in order), keeping their definitions to put them back."""
+    """Drop the loaded tables' foreign keys, unique constraints and plain indexes, and the
+    primary keys of ``REKEYED_TABLES`` with the foreign keys (of any table) that lean on
+    them, keeping every definition to put it back."""
     connection.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
     connection.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
     names = [t.name for t in BULK_TABLES]
+    rekeyed = [t.name for t in REKEYED_TABLES]
     constraints = connection.execute(text(
         "SELECT c.contype, c.conrelid::regclass::text, quote_ident(c.conname), "
         "pg_get_constraintdef(c.oid) FROM pg_constraint c "
-        "WHERE c.conrelid = ANY(CAST(:names AS regclass[])) AND c.contype IN ('f', 'u') "
+        "WHERE (c.conrelid = ANY(CAST(:names AS regclass[])) AND c.contype IN ('f', 'u') "
         # A unique constraint another table's foreign key leans on has to stay.
         "AND NOT (c.contype = 'u' AND EXISTS (SELECT 1 FROM pg_constraint f "
-        "WHERE f.contype = 'f' AND f.conindid = c.conindid)) "
-        "ORDER BY c.conrelid::regclass::text, c.conname"), {"names": names}).all()
+        "WHERE f.contype = 'f' AND f.conindid = c.conindid))) "
+        "OR (c.contype = 'p' AND c.conrelid = ANY(CAST(:rekeyed AS regclass[]))) "
+        "OR (c.contype = 'f' AND c.confrelid = ANY(CAST(:rekeyed AS regclass[]))) "
+        "ORDER BY c.conrelid::regclass::text, c.conname"),
+        {"names": names, "rekeyed": rekeyed}).all()
     indexes = connection.execute(text(
         "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "WHERE i.indrelid = ANY(CAST(:names AS regclass[])) "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
         "ORDER BY 1"), {"names": names}).all()
     saved = Definitions(
+        primary_keys=[(t, n, d) for kind, t, n, d in constraints if kind == "p"],
         foreign_keys=[(t, n, d) for kind, t, n, d in constraints if kind == "f"],
         uniques=[(t, n, d) for kind, t, n, d in constraints if kind == "u"],
         indexes=[(n, d) for n, d in indexes])
-    for owner, name, _ in (*saved.foreign_keys, *saved.uniques):
+    # Foreign keys first: a primary key cannot go while one leans on it.
+    for owner, name, _ in (*saved.foreign_keys, *saved.uniques, *saved.primary_keys):
         connection.exec_driver_sql(f"ALTER TABLE {owner} DROP CONSTRAINT {name}")
     for name, _ in saved.indexes:
         connection.exec_driver_sql(f"DROP INDEX {name}")
@@ -442,8 +510,10 @@ def _drop_for_load(connection: Connection) -> Definitions:
 
 
 def _restore(connection: Connection, saved: Definitions) -> None:
-    """Everything ``_drop_for_load`` dropped, as it was: indexes and unique constraints by
-    one sort each, then each foreign key checked against the loaded rows by one join."""
+    """Everything ``_drop_for_load`` dropped, as it was: keys and indexes by one sort each,
+    then each foreign key checked against the loaded rows by one join."""
+    for owner, name, definition in saved.primary_keys:
+        connection.exec_driver_sql(f"ALTER TABLE {owner} ADD CONSTRAINT {name} {definition}")
     for _, definition in saved.indexes:
         connection.exec_driver_sql(definition)
     for owner, name, definition in (*saved.uniques, *saved.foreign_keys):
