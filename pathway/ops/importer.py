@@ -163,7 +163,8 @@ class ImportResult:
 
 
 class Sheet:
-    """The rows of a file, kept as read (lists of cells) with each row's starting line.
+    """The rows of a file, kept as read (lists of cells, or the cells of each column when the
+    file could be read that way) with each row's starting line.
 
     Iterating gives (line, {column: text}) as validation by row reads them; ``validate``
     reads the cells column by column instead, without a dict per row.
@@ -171,13 +172,28 @@ class Sheet:
 
     def __init__(self, names: list[str], nul: bool = True) -> None:
         self.names = names
-        self.rows: list[list[str]] = []
         self.lines: list[int] = []
         # Whether any cell may hold a NUL (read_csv knows from one scan of the text).
         self.nul = nul
+        self._rows: list[list[str]] | None = []
+        self._by_column: list[list[str]] | None = None  # one list per header column
+
+    @property
+    def rows(self) -> list[list[str]]:
+        if self._rows is None:
+            self._rows = [list(cells) for cells in zip(*self._by_column or [], strict=True)]
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: list[list[str]]) -> None:
+        self._rows, self._by_column = rows, None
+
+    def read_by_column(self, by_column: list[list[str]]) -> None:
+        """The cells as the header's columns, every row as wide as the header."""
+        self._rows, self._by_column = None, by_column
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.lines)
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         names = self.names
@@ -193,17 +209,21 @@ class Sheet:
         """Each column's cells, trimmed (blank where a short row has none); None when some
         row has more cells than the header has columns (validation by row reports it)."""
         width = len(self.names)
-        widths = set(map(len, self.rows))
-        if widths and max(widths) > width:
-            return None
-        rows = self.rows
-        if widths - {width}:
-            rows = [cells + [""] * (width - len(cells)) for cells in rows]
-        transposed = list(zip(*rows, strict=True)) if rows else [()] * width
+        transposed: Sequence[Sequence[str]]
+        if self._by_column is not None:
+            transposed = self._by_column
+        else:
+            widths = set(map(len, self.rows))
+            if widths and max(widths) > width:
+                return None
+            rows = self.rows
+            if widths - {width}:
+                rows = [cells + [""] * (width - len(cells)) for cells in rows]
+            transposed = list(zip(*rows, strict=True)) if rows else [()] * width
         columns: dict[str, Sequence[str]] = {}
         for name in COLUMNS:
             if name not in self.names:
-                columns[name] = [""] * len(rows)
+                columns[name] = [""] * len(self)
                 continue
             cells = transposed[self.names.index(name)]
             if len(set(cells[:1000])) > 250:  # mostly distinct (references): trim each
@@ -240,6 +260,8 @@ def read_csv(path: Path) -> Sheet:
         first = reader.line_num + 1
         rest = handle.read()
         sheet = Sheet(names, nul="\x00" in rest)
+    if '"' not in rest and _read_by_column(sheet, rest, first):
+        return sheet
     if '"' not in rest:
         # Nothing quoted, so no line break inside a cell: each line is one row, and the
         # rows are read (and blank lines found) without a step per row in Python.
@@ -261,6 +283,31 @@ def read_csv(path: Path) -> Sheet:
             lines(line)
         line = first + reader.line_num
     return sheet
+
+
+def _read_by_column(sheet: Sheet, text: str, first: int) -> bool:
+    """Read ``text`` (the lines after the header, nothing quoted) straight into columns, when
+    every line has exactly the header's cells and a reference: then the whole text splits
+    into its cells at once and each column is a slice of them. False, reading nothing, for
+    anything else (a short, long or blank row, a lone carriage return), which the csv
+    reader reads row by row."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return False
+    lines = text.split("\n")
+    if lines[-1] == "":  # the last line's line break
+        lines.pop()
+    width = len(sheet.names)
+    if not lines or set(map(str.count, lines, repeat(","))) != {width - 1}:
+        return False
+    cells = ",".join(lines).split(",")
+    by_column = [cells[column::width] for column in range(width)]
+    if not all(map(str.strip, by_column[sheet.names.index("reference")])):
+        return False  # maybe a blank row: the csv reader's path leaves those out
+    sheet.read_by_column(by_column)
+    sheet.lines = list(range(first, first + len(lines)))
+    return True
 
 
 class _Validator:
