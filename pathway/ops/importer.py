@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import repeat
+from itertools import compress, repeat
 from pathlib import Path
 from typing import Any, NamedTuple, overload
 from zoneinfo import ZoneInfo
@@ -476,12 +476,10 @@ class _Validator:
 
         statuses, exited_on = columns["status"], columns["exited_on"]
         joined = list(map(days.__getitem__, columns["joined_on"]))
-        left: Sequence[date | None] = [None] * len(joined)
-        if EXITED in statuses:  # a leaver's day: given, or the day they joined
-            leaving = list(zip(statuses, exited_on, columns["joined_on"], strict=True))
-            day_left = {(status, day, on): (self.days[day] if day else days[on])
-                        if status == EXITED else None for status, day, on in set(leaving)}
-            left = list(map(day_left.__getitem__, leaving))
+        left: list[date | None] = [None] * len(joined)
+        # A leaver's day: given, or the day they joined.
+        for i in compress(range(len(joined)), map(EXITED.__eq__, statuses)):
+            left[i] = self.days[exited_on[i]] if exited_on[i] else joined[i]
         return Members(sheet.lines, references, kinds, list(map(self.units.__getitem__, units)),
                        [name or None for name in columns["display_name"]], joined,
                        list(map(states.__getitem__, zip(kinds, columns["level"], statuses,
