@@ -87,6 +87,29 @@ def test_a_file_with_a_fault_is_reported_as_before_whichever_way_it_is_checked(
         "line 8: reference: duplicate reference 'SU-0001' (also on line 2)"]
 
 
+# Tidy: every row as wide as the header, nothing quoted, Windows line ends.
+TIDY = ("reference,kind,unit,display_name,joined_on,level,status,exit_reason,exited_on\r\n"
+        "SU-0001,service_user,cefn-yr-afon, Rhys ,2025-03-01,level_2,,,\r\n"
+        "ST-0004,staff,ty-bryn,,2025-06-01,level_1,exited,left_post,2025-07-01\r\n"
+        "CA-0005,carer,ty-bryn,,,,paused,,\r\n")
+
+
+def test_a_tidy_file_read_straight_into_columns_gives_what_reading_row_by_row_gives(
+        db_url, unit, tmp_path):
+    unit("cefn-yr-afon")
+    unit("ty-bryn")
+    catalogue = workflows.load()
+    tidy = importer.read_csv(write_csv(tmp_path, TIDY))
+    # A quoted cell sends the same rows through the csv reader, row by row.
+    quoted = importer.read_csv(write_csv(tmp_path, TIDY.replace(" Rhys ", '" Rhys "')))
+
+    assert tidy.rows == quoted.rows
+    assert tidy.lines == quoted.lines == [2, 3, 4]
+    with unit_of_work(db_url, write=False) as s:
+        assert (importer.validate(s, catalogue, TZ, tidy)
+                == importer.validate(s, catalogue, TZ, quoted))
+
+
 # SQLite's path (PostgreSQL's has its own test in test_import_postgres.py).
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_an_import_into_an_empty_database_leaves_its_schema_as_it_was(db_url, unit, tmp_path):
