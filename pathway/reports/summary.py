@@ -35,14 +35,19 @@ def _prefixed(column: Any, prefix: str) -> Any:
 def _activity(session: Session, scope: Scope, period: Period) -> list[dict[str, Any]]:
     """Events effective in the period per unit (the unit the member was in at the event)."""
     levels = scope.levels
+    counted = (REGISTER, *levels.up, *levels.down, EXIT)
+    # Only the triggers counted: the period is then a few ranges of
+    # ix_events_machine_trigger_effective_at rather than every pathway event in it, and the
+    # units listed are those with a move counted, as for awards and training below.
     pathway = (select(Event.unit_id.label("unit_id"),
                       tally(Event.trigger == REGISTER, "joined"),
                       tally(Event.trigger.in_(levels.up), "advances"),
                       tally(Event.trigger.in_(levels.down), "step_backs"),
                       tally(Event.trigger == EXIT, "exits"))
                .join(Member, Member.id == Event.member_id)
-               .where(Event.machine == PATHWAY, Event.effective_at >= period.begins,
-                      Event.effective_at < period.ends, scope.units(Event.unit_id))
+               .where(Event.machine == PATHWAY, Event.trigger.in_(counted),
+                      Event.effective_at >= period.begins, Event.effective_at < period.ends,
+                      scope.units(Event.unit_id))
                .group_by(Event.unit_id))
     made = (select(Event.unit_id.label("unit_id"),
                    tally(_prefixed(Event.machine, AWARD), "awards"),

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -102,15 +103,19 @@ class Event(Base):
     __tablename__ = "events"
     __table_args__ = (
         UniqueConstraint("instance_id", "seq"),
-        Index("ix_events_member_id_id", "member_id", "id"),
-        Index("ix_events_machine_effective_at", "machine", "effective_at"),
-        # Attrition, time in level and the summary pick one trigger over a period.
+        # Attrition, time in level, voice and the summary pick triggers over a period.
         Index("ix_events_machine_trigger_effective_at", "machine", "trigger", "effective_at"),
         # As-of reads: a member's last pathway event before a moment is one index probe,
         # covering what it reads (state and unit), so PostgreSQL answers it from the index
-        # alone instead of one heap page per member (docs/PERFORMANCE.md).
+        # alone instead of one heap page per member (docs/PERFORMANCE.md). A member's events
+        # in id order (record, export, erasure) probe it too: sorting a member's few events
+        # by id costs nothing, a second index on member_id costs every event written.
         Index("ix_events_pathway_as_of", "member_id", "machine", "effective_at", "seq",
               "to_state", "unit_id"),
+        # Only the rows that refer to a move (member_view): every other event is NULL here
+        # and costs nothing to write.
+        Index("ix_events_refers_to", "refers_to", sqlite_where=text("refers_to IS NOT NULL"),
+              postgresql_where=text("refers_to IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,7 +143,7 @@ class Event(Base):
     # Given with the move itself, or later as its own ``member_view`` event that ``refers_to``
     # the move (the move's own event is never rewritten).
     member_view: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
-    refers_to: Mapped[int | None] = mapped_column(Integer, index=True)
+    refers_to: Mapped[int | None] = mapped_column(Integer)
 
 
 class User(Base):
