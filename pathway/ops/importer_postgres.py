@@ -192,6 +192,8 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
     if bulk:
         saved = _drop_for_load(connection)
         _copy_all(connection, shapes, by_shape, days, actor, now, rows, progress, count_changes)
+        # Before the restore: the ledger's day index is rebuilt with the others.
+        _copy(connection, ledger.CHANGES, ["day", *ledger.GROUP, "delta"], ["".join(changes)])
         _restore(connection, saved)
     else:
         _stage(connection, shapes, by_shape, days, rows, progress)
@@ -200,7 +202,6 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
         for staged in (STAGING, SHAPES, DAYS):
             staged.drop(connection)
         count_changes()
-    if changes:
         _copy(connection, ledger.CHANGES, ["day", *ledger.GROUP, "delta"], ["".join(changes)])
     if bulk:
         # Fresh statistics, or the reports plan a million rows as an empty table until
@@ -275,8 +276,9 @@ def _copy_all(connection: Connection, shapes: Shapes, by_shape: list[int], days:
 
     Each table's rows go in the order of its costliest index, so that index's sort finds
     them already in order and stops after one pass (the keys are rebuilt too, and do not
-    care): instances by unit and shape, events by trigger and day. Each table's text is made
-    while PostgreSQL reads the one before; ``meanwhile`` runs while it reads the events.
+    care): instances by unit and shape, events by trigger and day. Python's work for each
+    table is done while PostgreSQL reads the one before; ``meanwhile`` runs while it reads
+    the instances.
     """
     count = len(rows)
     unit_ids, joined, left = rows.unit_ids, rows.joined_on, rows.exited_on
@@ -328,10 +330,9 @@ def _copy_all(connection: Connection, shapes: Shapes, by_shape: list[int], days:
         for key in sorted(groups):
             yield "".join(groups.pop(key))
 
-    def registers() -> Iterator[str]:
+    def registers(order: list[int]) -> Iterator[str]:
         opening = [f"{PATHWAY}\t{REGISTER}\t{NULL}\t{s['arrived']}\t" for s in looked]
         version = [f"\tf\t{s['definition_version']}\t{NULL}\n" for s in looked]
-        order = _in_day_order(joined, range(count))
         for start in range(0, count, BLOCK):
             block = order[start:start + BLOCK]
             yield "".join([f"{first_event + i}\t{first_instance + i}\t{first_member + i}\t1\t"
@@ -343,36 +344,44 @@ def _copy_all(connection: Connection, shapes: Shapes, by_shape: list[int], days:
             if progress is not None:
                 progress(len(block))
 
-    def exits() -> Iterator[str]:
+    def exits(order: list[int]) -> Iterator[str]:
         closing = [f"{PATHWAY}\t{EXIT}\t{s['arrived']}\t{s['state']}\t" for s in looked]
         version = [f"\tf\t{s['definition_version']}\t" for s in looked]
         reasons = rows.exit_reasons
         event_id = {i: first_event + count + n for n, i in enumerate(leavers)}
-        order = _in_day_order(left, leavers)
         for start in range(0, len(order), BLOCK):
             yield "".join([f"{event_id[i]}\t{first_instance + i}\t{first_member + i}\t2\t"
                            f"{closing[by_shape[i]]}{units[unit_ids[i]]}\t{actor_text}\t{at}\t"
                            f"{starts[left[i]]}{version[by_shape[i]]}"  # type: ignore[index]
                            f"{_text(reasons[i])}\n" for i in order[start:start + BLOCK]])
 
-    ready: dict[str, list[str]] = {}
+    made: list[str] = []
+    orders: list[list[int]] = []
 
-    def make_instances() -> None:
-        ready[INSTANCES.name] = list(instances())
+    def prepare() -> None:
+        made.extend(instances())
+        orders.extend([_in_day_order(joined, range(count)), _in_day_order(left, leavers)])
 
-    def make_events() -> None:
-        ready[EVENTS.name] = ([*registers(), *exits()] if register_first
-                              else [*exits(), *registers()])
+    def events() -> Iterator[str]:
+        in_day_order, leavers_in_day_order = orders
+        if register_first:
+            yield from registers(in_day_order)
+        yield from exits(leavers_in_day_order)
+        if not register_first:
+            yield from registers(in_day_order)
 
+    # The instances' text and the events' order are made while the members are read, what
+    # ``meanwhile`` makes while the instances are read, and the events' text as they go in.
     _copy(connection, MEMBERS, ["id", "reference", "kind", "unit_id", "display_name",
-                                "joined_on", "created_at"], members(), make_instances)
+                                "joined_on", "created_at"], members(), prepare)
     _copy(connection, INSTANCES, ["id", "member_id", "machine", "workflow", "state", "level",
                                   "status", "unit_id", "kind", "version", "entered_at",
-                                  "definition_version"], ready.pop(INSTANCES.name), make_events)
+                                  "definition_version"], made, meanwhile)
+    made.clear()
     _copy(connection, EVENTS, ["id", "instance_id", "member_id", "seq", "machine", "trigger",
                                "from_state", "to_state", "unit_id", "actor", "user_id", "at",
                                "effective_at", "override", "definition_version",
-                               "exit_reason"], ready.pop(EVENTS.name), meanwhile)
+                               "exit_reason"], events())
 
 
 def _texts(values: Sequence[str | None]) -> Sequence[str]:
@@ -383,9 +392,20 @@ def _texts(values: Sequence[str | None]) -> Sequence[str]:
 
 
 def _in_day_order(days: Sequence[date | None], indexes: Iterable[int]) -> list[int]:
-    """``indexes`` ordered by their day (stable: line order within a day)."""
-    number = {day: -1 if day is None else day.toordinal() for day in set(days)}
-    return sorted(indexes, key=list(map(number.__getitem__, days)).__getitem__)
+    """``indexes`` ordered by their day (stable: line order within a day).
+
+    A step per row rather than one sort: this runs while a COPY is being read, and a sort
+    of a million keys would hold the interpreter from the thread feeding that COPY.
+    """
+    by_day: dict[date | None, list[int]] = {}
+    for i in indexes:
+        day = days[i]
+        same = by_day.get(day)
+        if same is None:
+            by_day[day] = [i]
+        else:
+            same.append(i)
+    return [i for day in sorted(by_day, key=lambda d: (d is None, d)) for i in by_day[day]]
 
 
 def _picked(values: Sequence[Any], indexes: list[int]) -> list[Any]:
@@ -413,8 +433,16 @@ def _ledger_lines(shapes: Shapes, by_shape: list[int], rows: Members) -> list[st
     """What the register (and a leaver's exit) events add to the distribution ledger: one
     row per day and group with a net change, as ``ledger.record_changes`` writes them,
     counted per (day, unit, shape) first (a few thousand keys for a million rows)."""
-    arrivals = Counter(zip(rows.joined_on, rows.unit_ids, by_shape, strict=True))
-    exits = Counter(zip(rows.exited_on, rows.unit_ids, by_shape, strict=True))
+    # Counted a block at a time: this runs while a COPY is being read, and one count of a
+    # million rows would hold the interpreter from the thread feeding that COPY.
+    arrivals: Counter[tuple[date, int, int]] = Counter()
+    exits: Counter[tuple[date | None, int, int]] = Counter()
+    for start in range(0, len(rows), BLOCK):
+        part = slice(start, start + BLOCK)
+        arrivals.update(zip(rows.joined_on[part], rows.unit_ids[part], by_shape[part],
+                            strict=True))
+        exits.update(zip(rows.exited_on[part], rows.unit_ids[part], by_shape[part],
+                         strict=True))
     for stayed in [key for key in exits if key[0] is None]:  # a handful of keys
         del exits[stayed]
     net: dict[tuple[date, int, str, str, str], int] = {}
@@ -473,13 +501,14 @@ def _stage(connection: Connection, shapes: Shapes, by_shape: list[int], days: Da
 
 
 def _drop_for_load(connection: Connection) -> Definitions:
-    """Drop the loaded tables' foreign keys, unique constraints and plain indexes, and the
-    primary keys of ``REKEYED_TABLES`` with the foreign keys (of any table) that lean on
-    them, keeping every definition to put it back."""
+    """Drop the loaded tables' foreign keys, unique constraints and plain indexes (and the
+    ledger's), and the primary keys of ``REKEYED_TABLES`` with the foreign keys (of any
+    table) that lean on them, keeping every definition to put it back."""
     connection.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
     connection.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
     names = [t.name for t in BULK_TABLES]
     rekeyed = [t.name for t in REKEYED_TABLES]
+    reindexed = [*names, ledger.CHANGES.name]
     constraints = connection.execute(text(
         "SELECT c.contype, c.conrelid::regclass::text, quote_ident(c.conname), "
         "pg_get_constraintdef(c.oid) FROM pg_constraint c "
@@ -495,7 +524,7 @@ def _drop_for_load(connection: Connection) -> Definitions:
         "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
         "WHERE i.indrelid = ANY(CAST(:names AS regclass[])) "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
-        "ORDER BY 1"), {"names": names}).all()
+        "ORDER BY 1"), {"names": reindexed}).all()
     saved = Definitions(
         primary_keys=[(t, n, d) for kind, t, n, d in constraints if kind == "p"],
         foreign_keys=[(t, n, d) for kind, t, n, d in constraints if kind == "f"],
