@@ -166,9 +166,10 @@ class Days:
         self.days = {*rows.joined_on} | {day for day in set(rows.exited_on) if day is not None}
 
     def texts(self) -> tuple[dict[date, str], dict[date, str]]:
-        """{day: 'YYYY-MM-DD'} and {day: its first moment, ISO 8601}."""
+        """{day: 'YYYY-MM-DD'} and {day: its first moment, ISO 8601 with a space, which
+        PostgreSQL reads a little faster than with a 'T'}."""
         return ({day: day.isoformat() for day in self.days},
-                {day: clock.start_of(day, self.zone).isoformat() for day in self.days})
+                {day: clock.start_of(day, self.zone).isoformat(" ") for day in self.days})
 
 
 def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
