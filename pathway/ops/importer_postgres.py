@@ -2,13 +2,14 @@
 
 Into an empty database (the first import, the usual one for a million rows) the foreign
 keys, unique constraints and secondary indexes of the members, instances and events tables
-are dropped, the three tables filled by one streamed ``COPY`` each (ids taken from their
-sequences in one block, in line order), and everything dropped is re-created from the
-catalogue's own definitions (``pg_get_indexdef``, ``pg_get_constraintdef``), as a restore
-does: each index built by one sort and each foreign key checked by one join, instead of a
-foreign-key trigger and an index insertion per row (which were most of the time). DDL is
-transactional: all of it is inside the caller's one transaction, so a failure anywhere rolls
-the import back with the dropped constraints, and the schema after is the schema before.
+(and the primary keys of the last two) are dropped, the three tables filled by one streamed
+``COPY`` each (ids taken from their sequences in one block, in line order), and everything
+dropped is re-created from the catalogue's own definitions (``pg_get_indexdef``,
+``pg_get_constraintdef``), as a restore does: each index built by one sort and each foreign
+key checked by one join, instead of a foreign-key trigger and an index insertion per row
+(which were most of the time). DDL is transactional: all of it is inside the caller's one
+transaction, so a failure anywhere rolls the import back with the dropped constraints, and
+the schema after is the schema before.
 
 Into a database that has members, the rows go into a temporary staging table by one
 ``COPY``, ids drawn from the members' and instances' own sequences as they arrive, and a few
@@ -275,9 +276,9 @@ def _copy_all(connection: Connection, shapes: Shapes, by_shape: list[int], days:
     """Members, instances and events straight in by COPY, ids chosen here: member, instance
     and register event ids in line order, then the leavers' exit events in line order.
 
-    Each table's rows go in the order of its costliest index, so that index's sort finds
-    them already in order and stops after one pass (the keys are rebuilt too, and do not
-    care): instances by unit and shape, events by trigger and day. Python's work for each
+    Pathway rows and events go in the order of their costliest index, so that index's sort
+    finds them already in order and stops after one pass (their ids need not follow: their
+    keys are rebuilt too): pathway rows by unit and shape, events by trigger and day. Python's work for each
     table is done while PostgreSQL reads the one before; ``meanwhile`` runs while it reads
     the instances.
     """
