@@ -86,6 +86,29 @@ def test_a_coordinator_advances_with_the_override_and_a_reason_and_the_history_s
     assert_accessible(page)
 
 
+def test_a_coordinator_records_a_leavers_exit_with_their_feedback(page, server, sign_in,
+                                                                  assert_accessible):
+    member_id = new_member(server)
+    reason_for_leaving = workflows.load().pathway_for("service_user").exit_reasons[0]
+    sign_in(page, "coordinator")
+    page.goto(f"{server.url}/members/{member_id}/actions/exit")
+    assert_accessible(page)
+
+    page.get_by_label("Reason for leaving").select_option(reason_for_leaving)
+    page.get_by_label("Their feedback on the service (optional)").fill(
+        "The groups helped; the times did not suit me.")
+    page.get_by_label("Reason", exact=True).fill("Moved out of area")
+    page.get_by_label("Yes").check()
+    submit(page, "Confirm")
+
+    assert page.url.endswith(f"/members/{member_id}?done=action-exit")
+    assert "Exit recorded." in page.locator(".nhsuk-notification-banner").inner_text()
+    latest = page.locator("#history-table tbody tr").first.inner_text()
+    assert "The groups helped; the times did not suit me." in latest
+    assert state_of(server, member_id)[1] == "exited"
+    assert_accessible(page)
+
+
 def test_a_form_confirmed_after_the_record_changed_in_another_tab_writes_nothing(
         page, server, sign_in, assert_accessible):
     member_id = new_member(server)
