@@ -95,9 +95,14 @@ class MemberRow(NamedTuple):
 
     @property
     def arrived(self) -> str:
-        """The state registered on ``joined_on``: a leaver was active at their level first."""
-        level, status = split_state(self.state)
-        return join_state(level, ACTIVE) if status == EXITED else self.state
+        return arrived_state(self.state)
+
+
+def arrived_state(state: str) -> str:
+    """The state a member in ``state`` was registered in on the day they joined: a leaver
+    was active at their level first."""
+    level, status = split_state(state)
+    return join_state(level, ACTIVE) if status == EXITED else state
 
 
 class Members(Sequence[MemberRow]):
@@ -154,6 +159,44 @@ class Members(Sequence[MemberRow]):
 
     def __repr__(self) -> str:
         return f"Members({list(self)!r})"
+
+
+# (day, unit id, kind, level, status): a group of the distribution ledger on a day.
+LedgerKey = tuple[date, int, str, str | None, str | None]
+
+
+def ledger_changes(rows: Members) -> dict[LedgerKey, int]:
+    """What the rows' ``register`` events (and a leaver's ``exit``) add to the distribution
+    ledger: the net change per day and group, as ``ledger.record_changes`` counts them,
+    leaving out groups whose changes cancel.
+
+    Counted per (day, unit, kind, state) first, a few thousand keys for a million rows, and a
+    block at a time: on PostgreSQL this runs while a COPY is being read, and one count of a
+    million rows would hold the interpreter from the thread feeding that COPY.
+    """
+    arrivals: Counter[tuple[date, int, str, str]] = Counter()
+    exits: Counter[tuple[date | None, int, str, str]] = Counter()
+    for start in range(0, len(rows), WRITE_CHUNK):
+        part = slice(start, start + WRITE_CHUNK)
+        arrivals.update(zip(rows.joined_on[part], rows.unit_ids[part], rows.kinds[part],
+                            rows.states[part], strict=True))
+        exits.update(zip(rows.exited_on[part], rows.unit_ids[part], rows.kinds[part],
+                         rows.states[part], strict=True))
+    states = set(rows.states)
+    group = {state: split_state(state) for state in states}
+    arrived_group = {state: split_state(arrived_state(state)) for state in states}
+    net: dict[LedgerKey, int] = {}
+    for (day, unit_id, kind, state), n in arrivals.items():
+        key = (day, unit_id, kind, *arrived_group[state])
+        net[key] = net.get(key, 0) + n
+    for (day_left, unit_id, kind, state), n in exits.items():
+        if day_left is None:
+            continue  # stayed
+        left = (day_left, unit_id, kind, *arrived_group[state])
+        entered = (day_left, unit_id, kind, *group[state])
+        net[left] = net.get(left, 0) - n
+        net[entered] = net.get(entered, 0) + n
+    return {key: delta for key, delta in net.items() if delta}
 
 
 @dataclass
@@ -622,8 +665,7 @@ def _write_sqlite(connection: Connection, catalogue: Catalogue, actor: Actor, zo
     _, references, kinds, unit_ids, names, joined, states, reasons, left = rows.columns()
     n = len(rows)
     # Per distinct state: its level and status, and what the member arrived as.
-    arrived = {state: MemberRow(0, "", "", 0, None, date.min, state).arrived
-               for state in set(states)}
+    arrived = {state: arrived_state(state) for state in set(states)}
     level_of = {state: split_state(state) for state in {*states, *arrived.values()}}
     definitions = {kind: catalogue.pathway_for(kind) for kind in set(kinds)}
     workflow = {kind: definition.name for kind, definition in definitions.items()}
@@ -702,18 +744,11 @@ def _write_sqlite(connection: Connection, catalogue: Catalogue, actor: Actor, zo
         if progress is not None:
             progress(end - start)
 
-    # The distribution ledger: one row per day and group with a net change, counted as
-    # ``ledger.record_changes`` counts them.
-    changes = Counter(zip(joined, unit_ids, kinds, map(level_of.__getitem__, arrivals),
-                          strict=True))
-    for index in leavers:
-        day, unit, kind = left[index], unit_ids[index], kinds[index]
-        changes[day, unit, kind, level_of[arrivals[index]]] -= 1
-        changes[day, unit, kind, level_of[states[index]]] += 1
+    # The distribution ledger: one row per day and group with a net change.
     cursor.executemany(
         insert_sql(ledger.CHANGES, dict.fromkeys(["day", *ledger.GROUP, "delta"], ...)),
-        ((day_text[day], unit, kind, *level, delta)
-         for (day, unit, kind, level), delta in changes.items() if delta))
+        ((day_text[day], unit, kind, level, status, delta)
+         for (day, unit, kind, level, status), delta in ledger_changes(rows).items()))
 
     for dropped in rebuilt:
         dropped.create(connection)

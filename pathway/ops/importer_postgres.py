@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from psycopg.copy import QueuedLibpqWriter
@@ -57,7 +57,7 @@ from sqlalchemy.orm import Session
 
 from pathway import clock
 from pathway.engine import PATHWAY, Actor
-from pathway.ops.importer import ImportResult, MemberRow, Members
+from pathway.ops.importer import ImportResult, Members, arrived_state, ledger_changes
 from pathway.reports.vocabulary import EXIT, REGISTER
 from pathway.store import ledger
 from pathway.store.models import Base, Event, Instance, Member
@@ -104,8 +104,7 @@ SHAPES = Table(
     Column("shape", Integer, primary_key=True), Column("kind", String(32), nullable=False),
     Column("workflow", String(96), nullable=False),
     Column("definition_version", Integer, nullable=False),
-    Column("arrived", String(64), nullable=False), Column("arrived_level", String(32)),
-    Column("arrived_status", String(16)), Column("state", String(64), nullable=False),
+    Column("arrived", String(64), nullable=False), Column("state", String(64), nullable=False),
     Column("level", String(32)), Column("status", String(16)),
     prefixes=["TEMPORARY"])
 # When each day of the file began in the service's zone (``clock.start_of``), once per day.
@@ -147,14 +146,12 @@ class Shapes:
         number = self.numbers.get((kind, state))
         if number is None:
             definition = self.catalogue.pathway_for(kind)
-            arrived = MemberRow(0, "", kind, 0, None, date.min, state).arrived
-            arrived_level, arrived_status = split_state(arrived)
             level, status = split_state(state)
             number = self.numbers[kind, state] = len(self.rows)
             self.rows.append({"shape": number, "kind": kind, "workflow": definition.name,
-                              "definition_version": definition.version, "arrived": arrived,
-                              "arrived_level": arrived_level, "arrived_status": arrived_status,
-                              "state": state, "level": level, "status": status})
+                              "definition_version": definition.version,
+                              "arrived": arrived_state(state), "state": state, "level": level,
+                              "status": status})
         return number
 
 
@@ -188,7 +185,7 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
     changes: list[str] = []
 
     def count_changes() -> None:
-        changes.extend(_ledger_lines(shapes, by_shape, rows))
+        changes.extend(_ledger_lines(rows))
 
     bulk = _members_empty(connection)
     if bulk:
@@ -458,38 +455,12 @@ def _collation_rank(connection: Connection, keys: list[tuple[str | None, ...]]) 
     return [place[n] for n in range(len(keys))]
 
 
-def _ledger_lines(shapes: Shapes, by_shape: list[int], rows: Members) -> list[str]:
-    """What the register (and a leaver's exit) events add to the distribution ledger: one
-    row per day and group with a net change, as ``ledger.record_changes`` writes them,
-    counted per (day, unit, shape) first (a few thousand keys for a million rows)."""
-    # Counted a block at a time: this runs while a COPY is being read, and one count of a
-    # million rows would hold the interpreter from the thread feeding that COPY.
-    arrivals: Counter[tuple[date, int, int]] = Counter()
-    exits: Counter[tuple[date | None, int, int]] = Counter()
-    for start in range(0, len(rows), BLOCK):
-        part = slice(start, start + BLOCK)
-        arrivals.update(zip(rows.joined_on[part], rows.unit_ids[part], by_shape[part],
-                            strict=True))
-        exits.update(zip(rows.exited_on[part], rows.unit_ids[part], by_shape[part],
-                         strict=True))
-    for stayed in [key for key in exits if key[0] is None]:  # a handful of keys
-        del exits[stayed]
-    net: dict[tuple[date, int, str, str, str], int] = {}
-    for (day, unit_id, number), n in arrivals.items():
-        shape = shapes.rows[number]
-        key = (day, unit_id, shape["kind"], shape["arrived_level"], shape["arrived_status"])
-        net[key] = net.get(key, 0) + n
-    for (day_left, unit_id, number), n in exits.items():
-        day = cast(date, day_left)
-        shape = shapes.rows[number]
-        left = (day, unit_id, shape["kind"], shape["arrived_level"], shape["arrived_status"])
-        entered = (day, unit_id, shape["kind"], shape["level"], shape["status"])
-        net[left] = net.get(left, 0) - n
-        net[entered] = net.get(entered, 0) + n
-    # In day order: the day index then grows at its end instead of all over.
+def _ledger_lines(rows: Members) -> list[str]:
+    """``importer.ledger_changes`` as COPY text, in day order: the day index then grows at
+    its end instead of all over."""
     return [f"{day.isoformat()}\t{unit_id}\t{_text(kind)}\t{_text(level)}\t{_text(status)}\t"
-            f"{delta}\n" for (day, unit_id, kind, level, status), delta in sorted(net.items())
-            if delta]
+            f"{delta}\n" for (day, unit_id, kind, level, status), delta
+            in sorted(ledger_changes(rows).items())]
 
 
 def _stage(connection: Connection, shapes: Shapes, by_shape: list[int], days: Days,
