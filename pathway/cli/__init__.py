@@ -22,7 +22,7 @@ from pathway.config import Settings
 from pathway.engine import Actor
 from pathway.errors import PathwayError
 from pathway.people.access import ACTIONS, ROLE_TABLE, ROLES
-from pathway.store.db import unit_of_work
+from pathway.store.db import bulk_unit_of_work, unit_of_work
 from pathway.store.models import User
 from workflows.schema import DefinitionError
 
@@ -237,7 +237,7 @@ def import_members(file: Path) -> None:
     actor = Actor(name=f"import by {_os_user()}", role="admin")
     started = time.perf_counter()
     try:
-        with unit_of_work(config.database_url) as session:
+        with bulk_unit_of_work(config.database_url) as session:
             rows = importer.validate(session, catalogue, config.timezone,
                                      importer.read_csv(file))
             if sys.stderr.isatty():

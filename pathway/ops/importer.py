@@ -654,7 +654,8 @@ def _write_sqlite(connection: Connection, catalogue: Catalogue, actor: Actor, zo
 
     def insert_sql(table: Table, values: dict[str, Any]) -> str:
         """INSERT of ``values``: ``...`` marks a value bound per row, anything else is the
-        same for every row and written into the statement (our own constants, not input)."""
+        same for every row and written into the statement as a quoted literal (the import's
+        own constants and its actor's name, never a cell of the file)."""
         quoted = ", ".join(dialect.identifier_preparer.quote(name) for name in values)
         given = ", ".join("?" if value is ... else "NULL" if value is None else
                           str(int(value)) if isinstance(value, int) else
@@ -714,12 +715,11 @@ def _write_sqlite(connection: Connection, catalogue: Catalogue, actor: Actor, zo
         return insert_sql(events, {
             "instance_id": ..., "member_id": ..., "seq": seq, "machine": PATHWAY,
             "trigger": trigger, "from_state": ..., "to_state": ..., "unit_id": ...,
-            "actor": ..., "user_id": ..., "at": at, "effective_at": ...,
+            "actor": actor.name, "user_id": actor.user_id, "at": at, "effective_at": ...,
             "override": stored(events.c.override, [False])[False], "definition_version": ...,
             **given})
     add_register = event(1, REGISTER, from_state=None, exit_reason=None)
     add_exit = event(2, EXIT, exit_reason=...)
-    who, user_id = repeat(actor.name), repeat(actor.user_id)
     for start in range(0, n, WRITE_CHUNK):
         end = min(start + WRITE_CHUNK, n)
         part = slice(start, end)
@@ -731,11 +731,11 @@ def _write_sqlite(connection: Connection, catalogue: Catalogue, actor: Actor, zo
             statuses[part], unit_ids[part], kinds[part], versions[part], entered_at[part],
             definition_versions[part], strict=True))
         cursor.executemany(add_register, zip(
-            instance_ids[part], member_ids[part], arrivals[part], unit_ids[part], who,
-            user_id, effective[part], definition_versions[part], strict=False))
+            instance_ids[part], member_ids[part], arrivals[part], unit_ids[part],
+            effective[part], definition_versions[part], strict=True))
         cursor.executemany(add_exit, (
-            (instance_ids[i], member_ids[i], arrivals[i], states[i], unit_ids[i], actor.name,
-             actor.user_id, entered_at[i], definition_versions[i], reasons[i])
+            (instance_ids[i], member_ids[i], arrivals[i], states[i], unit_ids[i],
+             entered_at[i], definition_versions[i], reasons[i])
             for i in leavers if start <= i < end))
         done = kinds[part]
         for kind in set(done):

@@ -166,3 +166,19 @@ def test_an_import_that_fails_part_way_leaves_nothing_and_every_index(db_url, un
         assert s.scalar(select(func.count()).select_from(Event)) == 0
     if before is not None:
         assert schema(db_url) == before
+
+
+def test_each_imported_event_names_who_imported_it_whatever_their_name_holds(db_url, unit,
+                                                                             tmp_path):
+    unit("cefn-yr-afon")
+    unit("ty-bryn")
+    catalogue = workflows.load()
+    who = Actor(name="import by o'brien; --", role="admin")  # written into the statement
+
+    with unit_of_work(db_url) as s:
+        rows = importer.validate(s, catalogue, TZ, importer.read_csv(write_csv(tmp_path, UNTIDY)))
+        importer.write(s, catalogue, who, TZ, rows)
+
+    with unit_of_work(db_url, write=False) as s:
+        events = s.execute(select(Event.trigger, Event.actor, Event.user_id)).all()
+    assert sorted(events) == [("exit", who.name, None)] * 2 + [("register", who.name, None)] * 5
