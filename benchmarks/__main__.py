@@ -34,7 +34,7 @@ from benchmarks.pages import page_figures
 from benchmarks.server import Client, admin_token, serving
 from benchmarks.settings import BenchSettings
 from benchmarks.table import Figure, ms, render
-from benchmarks.timing import timed
+from benchmarks.timing import alternated, timed
 from benchmarks.transitions import active_members, latency, memory
 from pathway.reports.scope import twelve_months_before
 
@@ -67,8 +67,8 @@ def sqlite_figures(config: BenchSettings, folder: Path, notes: list[str]) -> lis
             notes.append(f"WARNING: the current distribution counts {check} members, "
                          f"not {loaded.members}")
         ping = health(client, runs=200)
-        now = timed(lambda: source.fetch(None), runs=20, warmup=2)
-        then = timed(lambda: source.fetch(loaded.as_of), runs=20, warmup=2)
+        now, then = alternated(lambda: source.fetch(None), lambda: source.fetch(loaded.as_of),
+                               runs=20, warmup=2)
         say("SQLite: the as-of read before the ledger (replaying the events)")
         replay = replayed_as_of(url, loaded.as_of, runs=5)
         floor = bare.median + ping.median
@@ -153,9 +153,9 @@ def postgres_figures(config: BenchSettings, folder: Path, notes: list[str]) -> l
             source = distribution_source(url, client)
             say(f"PostgreSQL: level distribution ({source.how})")
             ping = health(client, runs=100)
-            now = timed(lambda: source.fetch(None), runs=5, warmup=1)
-            say("PostgreSQL: as-of distribution")
-            then = timed(lambda: source.fetch(loaded.as_of), runs=5, warmup=1)
+            say("PostgreSQL: as-of distribution, in turn with the current one")
+            now, then = alternated(lambda: source.fetch(None),
+                                   lambda: source.fetch(loaded.as_of), runs=5, warmup=1)
             say("PostgreSQL: 12-month progression")
             how, progress = progression_fetch(url, client)
             year = twelve_months_before(loaded.as_of)

@@ -28,6 +28,22 @@ def timed(call: Callable[[], Any], *, runs: int, warmup: int = 1) -> Timing:
     return Timing(statistics.median(samples), min(samples), runs)
 
 
+def alternated(*calls: Callable[[], Any], runs: int, warmup: int = 1) -> list[Timing]:
+    """``timed`` for calls compared with each other, taken in turn (a, b, a, b, ...) rather
+    than all of one then all of the next: a machine whose speed drifts during the run then
+    moves both alike, and their ratio stays honest."""
+    for _ in range(warmup):
+        for call in calls:
+            call()
+    samples: list[list[float]] = [[] for _ in calls]
+    for _ in range(runs):
+        for call, taken in zip(calls, samples, strict=True):
+            started = time.perf_counter()
+            call()
+            taken.append(time.perf_counter() - started)
+    return [Timing(statistics.median(taken), min(taken), runs) for taken in samples]
+
+
 def once(call: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     result = call()
