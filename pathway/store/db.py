@@ -91,7 +91,12 @@ def open_session(url: str, *, write: bool = False) -> Session:
 @contextmanager
 def unit_of_work(url: str, *, write: bool = True) -> Iterator[Session]:
     """A session that commits when the block ends cleanly and rolls back on any exception."""
-    session = open_session(url, write=write)
+    with _committed(open_session(url, write=write)) as session:
+        yield session
+
+
+@contextmanager
+def _committed(session: Session) -> Iterator[Session]:
     try:
         yield session
         session.commit()
@@ -122,16 +127,9 @@ def bulk_unit_of_work(url: str) -> Iterator[Session]:
         assert isinstance(driver, sqlite3.Connection)
         switched = _journal(driver, BULK_JOURNAL, BULK_SYNCHRONOUS, wait_ms=0)
         try:
-            session = Session(bind=connection.execution_options(pathway_write=True),
-                              expire_on_commit=False)
-            try:
+            with _committed(Session(bind=connection.execution_options(pathway_write=True),
+                                    expire_on_commit=False)) as session:
                 yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                session.close()
         finally:
             if switched:
                 _journal(driver, SQLITE_JOURNAL, SQLITE_SYNCHRONOUS, wait_ms=SQLITE_BUSY_MS)
