@@ -627,8 +627,8 @@ def write(session: Session, catalogue: Catalogue, actor: Actor, zone: ZoneInfo,
     return _write_sqlite(connection, catalogue, actor, zone, members, progress)
 
 
-# SQLite: the rows go straight in, one ``executemany`` per table and chunk, of tuples zipped
-# from columns (the driver's own values, converted once per distinct value). Member and
+# SQLite: the rows go straight in from columns, ``ROWS_PER_STATEMENT`` to a statement
+# (``_Insert``), as the driver's own values, converted once per distinct value. Member and
 # instance ids are given, not read back: the writing transaction (``BEGIN IMMEDIATE``) holds
 # the database from its first statement, so nothing else can take the next ones meanwhile.
 BULK_TABLES = (Member.__tablename__, Instance.__tablename__, Event.__tablename__,

@@ -146,4 +146,4 @@ def _journal(driver: sqlite3.Connection, mode: str, synchronous: str, *, wait_ms
     finally:
         driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
     driver.execute(f"PRAGMA synchronous={synchronous}")
-    return bool(now.lower() == mode.lower())
+    return str(now).lower() == mode.lower()
