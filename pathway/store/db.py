@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -63,6 +64,10 @@ def create_private_file(path: Path) -> None:
         return
 
 
+# Every engine still in use, for ``close_engines``.
+_open_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     """One engine per database URL for the life of the process."""
@@ -73,8 +78,16 @@ def engine_for(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000,
                                                   "check_same_thread": False})
         _prepare_sqlite(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    _open_engines.add(engine)
+    return engine
+
+
+def close_engines() -> None:
+    """Close every pooled connection of this process's engines (as a command ends)."""
+    for engine in list(_open_engines):
+        engine.dispose()
 
 
 @lru_cache(maxsize=8)
