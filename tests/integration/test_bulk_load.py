@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 
 from pathway.people.units import create_unit
 from pathway.store import migrate
-from pathway.store.db import bulk_unit_of_work, engine_for, unit_of_work
+from pathway.store.db import bulk_unit_of_work, close_engines, engine_for, unit_of_work
 from pathway.store.models import Unit
 
 
@@ -83,3 +83,17 @@ def test_a_bulk_load_that_fails_leaves_nothing_and_the_log_in_place(database):
     assert units(url) == 0
     assert journal_on_disk(path) == "wal"
     assert not path.with_name(path.name + "-journal").exists()
+
+
+def test_a_command_closes_its_connections_as_it_ends(database):
+    url, path = database
+    with unit_of_work(url) as s:
+        create_unit(s, "cefn-yr-afon", "Cefn yr Afon", "open_rehab", "Bridgend")
+    log = path.with_name(path.name + "-wal")
+    assert log.exists()  # the pooled connection holds the log open
+
+    close_engines()
+
+    # SQLite folds the log into the file and removes it when its last connection closes.
+    assert not log.exists()
+    assert units(url) == 1
