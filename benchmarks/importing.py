@@ -14,8 +14,10 @@ import csv
 import os
 import random
 import sqlite3
+import statistics
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -39,10 +41,22 @@ LEAVING_REASON = "other"  # a leaver needs an exit reason; every member kind has
 
 @dataclass(frozen=True)
 class Throughput:
+    """The command's wall time over several runs, each into a fresh database, and the
+    floor's, as many times: the figures are their medians (a single run of either swung by
+    a fifth on a shared machine within the hour)."""
+
     members: int
-    seconds: float
-    baseline_seconds: float
+    runs: list[float]
+    baseline_runs: list[float]
     said: str
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(self.runs)
+
+    @property
+    def baseline_seconds(self) -> float:
+        return statistics.median(self.baseline_runs)
 
     @property
     def rate(self) -> float:
@@ -51,6 +65,10 @@ class Throughput:
     @property
     def baseline_rate(self) -> float:
         return self.members / self.baseline_seconds
+
+    def each(self) -> str:
+        """Every run's rate, in the order they ran."""
+        return ", ".join(f"{self.members / seconds:,.0f}" for seconds in self.runs)
 
 
 def write_csv(path: Path, members: int, seed: int) -> None:
@@ -106,16 +124,19 @@ def bare_insert(path: Path, folder: Path) -> float:
     return seconds
 
 
-def throughput(folder: Path, members: int, seed: int) -> Throughput:
+def throughput(folder: Path, members: int, seed: int, runs: int) -> Throughput:
     path = folder / "import-members.csv"
     write_csv(path, members, seed)
-    database = folder / "import.db"
-    for stale in folder.glob("import.db*"):
+    for stale in folder.glob("import-*.db*"):
         stale.unlink()
-    url = f"sqlite:///{database}"
-    prepare(url)
-    seconds, said = run_import(url, path)
-    return Throughput(members, seconds, bare_insert(path, folder), said)
+    times, said = [], ""
+    for run in range(runs):
+        # A file of its own each run: this process keeps its engine for each URL it opened.
+        url = f"sqlite:///{folder / f'import-{run}.db'}"
+        prepare(url)
+        seconds, said = run_import(url, path)
+        times.append(seconds)
+    return Throughput(members, times, [bare_insert(path, folder) for _ in range(runs)], said)
 
 
 def bare_copy(path: Path, url: str) -> float:
@@ -140,10 +161,17 @@ def bare_copy(path: Path, url: str) -> float:
     return seconds
 
 
-def throughput_postgres(folder: Path, members: int, seed: int, url: str) -> Throughput:
-    """The same command into a fresh PostgreSQL database (``url``): the rows go in by COPY."""
+def throughput_postgres(folder: Path, members: int, seed: int, fresh: Callable[[], str],
+                        runs: int) -> Throughput:
+    """The same command into a fresh PostgreSQL database each run (``fresh`` makes one and
+    answers its URL): the rows go in by COPY."""
     path = folder / "import-members-pg.csv"
     write_csv(path, members, seed)
-    prepare(url)
-    seconds, said = run_import(url, path)
-    return Throughput(members, seconds, bare_copy(path, url), said)
+    times, bare, said = [], [], ""
+    for _ in range(runs):
+        url = fresh()
+        prepare(url)
+        seconds, said = run_import(url, path)
+        times.append(seconds)
+        bare.append(bare_copy(path, url))
+    return Throughput(members, times, bare, said)

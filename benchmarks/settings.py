@@ -15,6 +15,7 @@ class BenchSettings:
     quick: bool
     sqlite_members: int
     import_members: int
+    import_runs: int
     http_requests: int
     memory_members: int
     pg_members: int
@@ -30,6 +31,7 @@ class BenchSettings:
             quick=quick,
             sqlite_members=_int("BENCH_SQLITE_MEMBERS", 20_000 if quick else 100_000),
             import_members=_int("BENCH_IMPORT_MEMBERS", 20_000 if quick else 100_000),
+            import_runs=_int("BENCH_IMPORT_RUNS", 1 if quick else 3),
             http_requests=_int("BENCH_HTTP_REQUESTS", 200 if quick else 1_000),
             memory_members=_int("BENCH_MEMORY_MEMBERS", 1_000 if quick else 3_000),
             pg_members=_int("BENCH_PG_MEMBERS", 100_000 if quick else 1_000_000),
