@@ -17,7 +17,7 @@ import sqlite3
 import statistics
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -128,18 +128,25 @@ def bare_insert(path: Path, folder: Path) -> float:
     return seconds
 
 
+def _runs(path: Path, urls: Iterable[str]) -> tuple[list[float], str]:
+    """The command's wall time into each of ``urls`` (each made ready first), and what the
+    last run said."""
+    times, said = [], ""
+    for url in urls:
+        prepare(url)
+        seconds, said = run_import(url, path)
+        times.append(seconds)
+    return times, said
+
+
 def throughput(folder: Path, members: int, seed: int, runs: int) -> Throughput:
     path = folder / "import-members.csv"
     write_csv(path, members, seed)
     for stale in folder.glob("import-*.db*"):
         stale.unlink()
-    times, said = [], ""
-    for run in range(runs):
-        # A file of its own each run: this process keeps its engine for each URL it opened.
-        url = f"sqlite:///{folder / f'import-{run}.db'}"
-        prepare(url)
-        seconds, said = run_import(url, path)
-        times.append(seconds)
+    # A file of its own each run: this process keeps its engine for each URL it opened.
+    times, said = _runs(path, (f"sqlite:///{folder / f'import-{run}.db'}"
+                               for run in range(runs)))
     return Throughput(members, times, [bare_insert(path, folder) for _ in range(runs)], said)
 
 
@@ -168,15 +175,10 @@ def bare_copy(path: Path, url: str) -> float:
 
 def throughput_postgres(folder: Path, members: int, seed: int, fresh: Callable[[], str],
                         runs: int) -> Throughput:
-    """The same command into a fresh PostgreSQL database each run (``fresh`` makes one and
-    answers its URL): the rows go in by COPY."""
+    """The same command into a fresh PostgreSQL database each run (``fresh`` makes one, in
+    place of the last, and answers its URL): the rows go in by COPY."""
     path = folder / "import-members-pg.csv"
     write_csv(path, members, seed)
-    times, bare, said = [], [], ""
-    for _ in range(runs):
-        url = fresh()
-        prepare(url)
-        seconds, said = run_import(url, path)
-        times.append(seconds)
-        bare.append(bare_copy(path, url))
-    return Throughput(members, times, bare, said)
+    # A generator: each database is made as its run starts, in place of the one before.
+    times, said = _runs(path, (fresh() for _ in range(runs)))
+    return Throughput(members, times, [bare_copy(path, fresh()) for _ in range(runs)], said)

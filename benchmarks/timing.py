@@ -18,14 +18,8 @@ class Timing:
 
 def timed(call: Callable[[], Any], *, runs: int, warmup: int = 1) -> Timing:
     """The median wall time of ``runs`` calls after ``warmup`` untimed ones, in seconds."""
-    for _ in range(warmup):
-        call()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - started)
-    return Timing(statistics.median(samples), min(samples), runs)
+    (timing,) = alternated(call, runs=runs, warmup=warmup)
+    return timing
 
 
 def alternated(*calls: Callable[[], Any], runs: int, warmup: int = 1) -> list[Timing]:

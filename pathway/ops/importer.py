@@ -178,6 +178,7 @@ def ledger_changes(rows: Members) -> dict[LedgerKey, int]:
     count of a million rows would hold the interpreter from the thread feeding that COPY.
     """
     states = set(rows.states)
+    group = {state: split_state(state) for state in states}
     arrived = {state: split_state(arrived_state(state)) for state in states}
     level = {state: group[0] for state, group in arrived.items()}
     status = {state: group[1] for state, group in arrived.items()}
@@ -195,7 +196,7 @@ def ledger_changes(rows: Members) -> dict[LedgerKey, int]:
                         strict=True))
     for (day, unit_id, kind, state), n in exits.items():
         net[day, unit_id, kind, *arrived[state]] -= n
-        net[day, unit_id, kind, *split_state(state)] += n
+        net[day, unit_id, kind, *group[state]] += n
     return {key: delta for key, delta in net.items() if delta}
 
 
@@ -739,19 +740,18 @@ def _write_sqlite(connection: Connection, catalogue: Catalogue, actor: Actor, zo
     # The distribution ledger: one row per day and group with a net change. Counted on a
     # second thread while SQLite builds the other tables' indexes: building one is a single
     # step of the statement, which lets go of the interpreter, so the two share the cores.
-    changes_table = ledger.CHANGES.name
+    ledger_indexes = [dropped for dropped in rebuilt if dropped.table is ledger.CHANGES]
     with ThreadPoolExecutor(max_workers=1) as counter:
         counting = counter.submit(ledger_changes, rows)
         for dropped in rebuilt:
-            if dropped.table is not None and dropped.table.name != changes_table:
+            if dropped.table is not ledger.CHANGES:
                 dropped.create(connection)
         changes = counting.result()
     days_changed, *groups = zip(*changes, strict=True)
     _Insert(dialect, ledger.CHANGES, dict.fromkeys(["day", *ledger.GROUP, "delta"], ...)).run(
         cursor, list(map(day_text.__getitem__, days_changed)), *groups, list(changes.values()))
-    for dropped in rebuilt:
-        if dropped.table is not None and dropped.table.name == changes_table:
-            dropped.create(connection)
+    for dropped in ledger_indexes:
+        dropped.create(connection)
     cursor.execute(f"PRAGMA cache_size = {int(previous_cache or 0)}")
     return result
 
